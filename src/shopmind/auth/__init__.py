@@ -1,0 +1,1 @@
+"""API keys, console users, roles, contact-data encryption and the audit log."""

@@ -1,0 +1,1 @@
+"""Canonical tables (SQLAlchemy) and the API's pydantic models."""
