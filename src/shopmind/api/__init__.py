@@ -1,0 +1,1 @@
+"""The REST API (FastAPI, /v1): thin adapters over the Engine."""

@@ -1,0 +1,159 @@
+"""Console pages. Thin: each page asks the Engine and renders a template."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.types import Scope
+
+from shopmind import __version__
+from shopmind.engine import Principal, Shopmind
+from shopmind.errors import AuthenticationError, ShopmindError
+
+HERE = Path(__file__).parent
+LANGUAGES = ("zh-CN", "en")
+#: Navigation: (slug, label key). Later capabilities fill in their pages.
+NAV = [
+    ("overview", "nav_overview"),
+    ("recommendations", "nav_recommendations"),
+    ("customers", "nav_customers"),
+    ("forecasts", "nav_forecasts"),
+    ("search", "nav_search"),
+    ("assistant", "nav_assistant"),
+    ("risk", "nav_risk"),
+    ("content", "nav_content"),
+    ("data", "nav_data"),
+]
+READY = {"overview", "data"}
+
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+
+@cache
+def messages(lang: str) -> dict[str, str]:
+    data: dict[str, str] = json.loads((HERE / "i18n" / f"{lang}.json").read_text(encoding="utf-8"))
+    return data
+
+
+class CachedStatic(StaticFiles):
+    """Static files with long-lived caching: URLs carry the version, so a new release busts it."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if response.status_code == 200:
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
+
+
+def _lang(request: Request) -> str:
+    lang = request.session.get("lang")
+    if lang in LANGUAGES:
+        return str(lang)
+    sm: Shopmind = request.app.state.shopmind
+    default = sm.settings.default_language
+    return default if default in LANGUAGES else "zh-CN"
+
+
+def _who(request: Request) -> Principal | None:
+    s = request.session
+    return Principal(s["shop_id"], s["role"], s["actor"]) if s.get("shop_id") else None
+
+
+def _render(request: Request, template: str, **ctx: Any) -> HTMLResponse:
+    lang = _lang(request)
+    return templates.TemplateResponse(
+        request,
+        template,
+        {"t": messages(lang), "lang": lang, "languages": LANGUAGES, "nav": NAV, "ready": READY, "version": __version__, **ctx},
+    )
+
+
+@router.get("/login")
+def login_page(request: Request, error: str | None = None) -> HTMLResponse:
+    return _render(request, "login.html", who=None, error=error, page="login")
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    api_key: str = Form(""),
+    username: str = Form(""),
+    password: str = Form(""),
+) -> Response:
+    sm: Shopmind = request.app.state.shopmind
+    try:
+        if api_key:
+            who = sm.authenticate_key(api_key)
+        elif username:
+            who = sm.authenticate_user(username, password)
+        else:
+            raise AuthenticationError("Give an API key, or a user name and password.")
+    except ShopmindError as exc:
+        return _render(request, "login.html", who=None, error=exc.message, page="login")
+    request.session.update({"shop_id": who.shop_id, "role": who.role, "actor": who.actor})
+    sm.audit(who, "login", "console", None)
+    return RedirectResponse("/console/", status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    lang = request.session.get("lang")
+    request.session.clear()
+    if lang:
+        request.session["lang"] = lang
+    return RedirectResponse("/console/login", status_code=303)
+
+
+@router.get("/lang/{lang}")
+def set_language(request: Request, lang: str, next: str = "/console/") -> Response:  # noqa: A002
+    if lang in LANGUAGES:
+        request.session["lang"] = lang
+    target = next if next.startswith("/console") else "/console/"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/")
+def overview(request: Request) -> Response:
+    who = _who(request)
+    if who is None:
+        return RedirectResponse("/console/login", status_code=303)
+    sm: Shopmind = request.app.state.shopmind
+    engine = sm.engine(who.shop_id)
+    data = engine.overview()
+    sm.audit(who, "read", "console/overview", None)
+    return _render(request, "overview.html", who=who, page="overview", data=data, shop=sm.store.get_shop(who.shop_id))
+
+
+@router.get("/data")
+def data_page(request: Request) -> Response:
+    who = _who(request)
+    if who is None:
+        return RedirectResponse("/console/login", status_code=303)
+    sm: Shopmind = request.app.state.shopmind
+    engine = sm.engine(who.shop_id)
+    audit = sm.audit_entries(who.shop_id, 20) if "audit:read" in who.can else []
+    sm.audit(who, "read", "console/data", None)
+    return _render(request, "data.html", who=who, page="data", status=engine.status(), audit=audit)
+
+
+@router.get("/{section}")
+def section(request: Request, section: str) -> Response:
+    who = _who(request)
+    if who is None:
+        return RedirectResponse("/console/login", status_code=303)
+    if section not in {slug for slug, _ in NAV}:
+        return _render(request, "coming_soon.html", who=who, page=section, unknown=True)
+    return _render(request, "coming_soon.html", who=who, page=section, unknown=False)
+
+
+def mount(app: FastAPI) -> None:
+    app.mount("/static", CachedStatic(directory=str(HERE / "static")), name="static")
+    app.include_router(router)

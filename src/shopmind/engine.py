@@ -1,0 +1,351 @@
+"""The engine: one :class:`Shopmind` per installation, one :class:`Engine` per shop.
+
+``Shopmind`` owns the I/O: settings, the store, the model registry, credentials and the audit log.
+``Engine`` is a shop's entry point: it writes the shop's data, trains the shop's models and answers
+queries. The API, the console and the CLI are thin layers over these two classes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select, update
+
+from shopmind.auth.secrets import (
+    ContactCipher,
+    VerifiedCache,
+    hash_password,
+    load_or_create_secret,
+    mask_contact,
+    new_api_key,
+    parse_api_key,
+    verify_hash,
+)
+from shopmind.config import Settings
+from shopmind.errors import (
+    AuthenticationError,
+    InvalidParameterError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+)
+from shopmind.registry import ModelRegistry, ModelVersion
+from shopmind.schema import tables as t
+from shopmind.schema.models import CREATE_MODELS, OrderCreate
+from shopmind.store import ShopStore, Store, UpsertResult, open_store
+from shopmind.store.core import utcnow
+
+# What each role may do. A service key sends events and reads serving endpoints only.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "owner": frozenset(
+        {"events:write", "data:write", "data:read", "serve:read", "contacts:read", "keys:manage", "models:train", "audit:read"}
+    ),
+    "analyst": frozenset({"data:read", "serve:read", "models:train"}),
+    "service": frozenset({"events:write", "serve:read"}),
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the shop they belong to, their role and how to name them in the audit log."""
+
+    shop_id: str
+    role: str
+    actor: str
+
+    def require(self, permission: str) -> None:
+        if permission not in PERMISSIONS.get(self.role, frozenset()):
+            raise PermissionDeniedError(
+                f"The {self.role} role may not do this (needs {permission!r}). Use a key with a role that may, "
+                f"e.g. one made by `shopmind keys create --role owner`."
+            )
+
+    @property
+    def can(self) -> frozenset[str]:
+        return PERMISSIONS.get(self.role, frozenset())
+
+
+class TokenBucket:
+    """Per-key rate limit: ``rate`` tokens a second, up to ``burst`` saved up."""
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate, self.burst = rate, burst
+        self._state: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: str, n: float) -> None:
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._state.get(key, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            if n > tokens:
+                self._state[key] = (tokens, now)
+                wait = (n - tokens) / self.rate
+                raise RateLimitedError(
+                    f"Rate limit reached for this key ({self.rate:g} events/s). Retry in {wait:.1f} s or send smaller batches.",
+                    retry_after=wait,
+                )
+            self._state[key] = (tokens - n, now)
+
+
+#: Trainable model kinds: name -> function(ShopStore) -> (model, metrics, data sizes).
+Trainer = Callable[[ShopStore], tuple[Any, dict[str, Any], dict[str, int]]]
+
+
+def _trainers() -> dict[str, Trainer]:
+    from shopmind.recommend.popularity import train_popularity
+
+    return {"popularity": train_popularity}
+
+
+class Shopmind:
+    """An installation: settings, store, model registry, credentials, audit log."""
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.settings = settings
+        self.store = store
+        self.registry = ModelRegistry(settings.data_dir / "models")
+        self.secret = load_or_create_secret(settings.data_dir, settings.secret_key)
+        self.cipher = ContactCipher(self.secret)
+        self._verified = VerifiedCache()
+        self.rate_limiter = TokenBucket(settings.events_rate_limit, settings.events_burst)
+        self._engines: dict[str, Engine] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, settings: Settings | None = None) -> Shopmind:
+        settings = settings or Settings()
+        return cls(settings, open_store(settings.resolved_database_url()))
+
+    def close(self) -> None:
+        self.store.close()
+
+    def engine(self, shop_id: str) -> Engine:
+        """The engine of one shop (cached)."""
+        with self._lock:
+            eng = self._engines.get(shop_id)
+            if eng is None:
+                eng = Engine(self, self.store.shop(shop_id))
+                self._engines[shop_id] = eng
+            return eng
+
+    # -- shops and credentials -------------------------------------------------------------------
+    def create_shop(self, shop_id: str, name: str, **kw: Any) -> Engine:
+        self.store.create_shop(shop_id, name, **kw)
+        return self.engine(shop_id)
+
+    def create_api_key(self, shop_id: str, name: str, role: str) -> tuple[str, str]:
+        """Create a key; returns (key id, full key). The full key is shown once and never stored."""
+        if role not in t.ROLES:
+            raise InvalidParameterError(f"Unknown role {role!r}. Use one of: {', '.join(t.ROLES)}.")
+        self.store.shop(shop_id)  # raises for an unknown shop
+        key_id, full, hashed = new_api_key()
+        self.store.insert_row(
+            t.api_keys,
+            {"key_id": key_id, "shop_id": shop_id, "name": name, "role": role, "secret_hash": hashed, "created_at": utcnow()},
+        )
+        self.audit(Principal(shop_id, "owner", "cli"), "create", f"api_keys/{key_id}", {"role": role, "name": name})
+        return key_id, full
+
+    def revoke_api_key(self, key_id: str, shop_id: str | None = None) -> None:
+        row = self.store.get_api_key(key_id)
+        if row is None or (shop_id is not None and row["shop_id"] != shop_id):
+            raise NotFoundError(f"No API key {key_id!r}{' in shop ' + repr(shop_id) if shop_id else ''}. List keys with `shopmind keys list`.")
+        with self.store.begin() as conn:
+            conn.execute(update(t.api_keys).where(t.api_keys.c.key_id == key_id).values(revoked_at=utcnow()))
+        self.audit(Principal(row["shop_id"], "owner", "cli"), "delete", f"api_keys/{key_id}", None)
+
+    def list_api_keys(self, shop_id: str) -> list[dict[str, Any]]:
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.api_keys).where(t.api_keys.c.shop_id == shop_id).order_by(t.api_keys.c.created_at)
+            ).mappings()
+            return [{k: v for k, v in r.items() if k != "secret_hash"} for r in rows]
+
+    def authenticate_key(self, full_key: str) -> Principal:
+        key_id, secret = parse_api_key(full_key)
+        row = self.store.get_api_key(key_id)
+        if row is None or not self._verified.verify(key_id, row["secret_hash"], secret):
+            raise AuthenticationError("This API key is not valid. Check it, or create a new one with `shopmind keys create`.")
+        if row["revoked_at"] is not None:
+            raise AuthenticationError("This API key was revoked. Create a new one with `shopmind keys create`.")
+        return Principal(row["shop_id"], row["role"], f"key:{key_id}")
+
+    def create_user(self, shop_id: str, username: str, password: str, role: str = "owner") -> None:
+        if role not in t.ROLES:
+            raise InvalidParameterError(f"Unknown role {role!r}. Use one of: {', '.join(t.ROLES)}.")
+        if len(password) < 8:
+            raise InvalidParameterError("A password needs at least 8 characters.")
+        self.store.shop(shop_id)
+        if self.store.get_user(username) is not None:
+            raise InvalidParameterError(f"User {username!r} already exists. Pick another name.")
+        self.store.insert_row(
+            t.users,
+            {"username": username, "shop_id": shop_id, "role": role, "password_hash": hash_password(password), "created_at": utcnow()},
+        )
+
+    def authenticate_user(self, username: str, password: str) -> Principal:
+        row = self.store.get_user(username)
+        if row is None or row["disabled_at"] is not None or not verify_hash(row["password_hash"], password):
+            raise AuthenticationError("Wrong user name or password.")
+        return Principal(row["shop_id"], row["role"], f"user:{username}")
+
+    # -- audit -------------------------------------------------------------------------------------
+    def audit(self, who: Principal, action: str, resource: str, detail: Mapping[str, Any] | None) -> None:
+        self.store.insert_row(
+            t.audit_log,
+            {
+                "ts": utcnow(),
+                "shop_id": who.shop_id,
+                "actor": who.actor,
+                "role": who.role,
+                "action": action,
+                "resource": resource[:200],
+                "detail": dict(detail) if detail else None,
+            },
+        )
+
+    def audit_entries(self, shop_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.audit_log)
+                .where(t.audit_log.c.shop_id == shop_id)
+                .order_by(t.audit_log.c.audit_id.desc())
+                .limit(limit)
+            ).mappings()
+            return [dict(r) for r in rows]
+
+
+class Engine:
+    """One shop: its data, its models, its answers."""
+
+    def __init__(self, app: Shopmind, data: ShopStore) -> None:
+        self.app = app
+        self.data = data
+        self.shop_id = data.shop_id
+        self._overview_cache: tuple[float, dict[str, Any]] | None = None
+
+    # -- writes ------------------------------------------------------------------------------------
+    def to_rows(self, table: str, records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """Store rows from validated records (``XCreate.row()`` dicts): encrypts contact data."""
+        rows = [dict(r) for r in records]
+        if table == "customers":
+            cipher = self.app.cipher
+            for r in rows:
+                for kind in ("email", "phone"):
+                    if kind in r:
+                        value = r.pop(kind)
+                        r[f"{kind}_enc"] = cipher.encrypt(value)
+                        r[f"{kind}_hash"] = cipher.blind_index(value, kind)
+        return rows
+
+    def upsert(self, table: str, records: Sequence[Any]) -> UpsertResult:
+        """Validate (if not yet) and upsert records of ``table``; orders may carry their items."""
+        model = CREATE_MODELS.get(table)
+        if model is None:
+            raise InvalidParameterError(f"Unknown table {table!r}. Use one of: {', '.join(CREATE_MODELS)}.")
+        parsed = [r if isinstance(r, model) else model.model_validate(r) for r in records]
+        rows = self.to_rows(table, (p.row() for p in parsed))
+        with self.app.store.begin() as conn:
+            result = self.data.upsert(table, rows, conn=conn)
+            if table == "orders":
+                items = [i for p in parsed if isinstance(p, OrderCreate) for i in p.item_rows()]
+                if items:
+                    self.data.upsert("order_items", items, conn=conn)
+        self._overview_cache = None
+        return result
+
+    def add_events(self, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Append events (validated rows); events already stored (same id) are ignored."""
+        return self.data.insert_new("events", rows)
+
+    # -- reads -------------------------------------------------------------------------------------
+    def present(self, table: str, row: dict[str, Any], who: Principal) -> dict[str, Any]:
+        """A row as ``who`` may see it: contacts in clear for owners, masked for analysts,
+        absent for service keys; ciphertexts and blind indexes never leave."""
+        if table != "customers":
+            return row
+        out = {k: v for k, v in row.items() if not k.endswith(("_enc", "_hash"))}
+        if "data:read" in who.can:
+            for kind in ("email", "phone"):
+                clear = self.app.cipher.decrypt(row.get(f"{kind}_enc"))
+                out[kind] = clear if "contacts:read" in who.can else mask_contact(clear, kind)
+        return out
+
+    def get(self, table: str, key: Mapping[str, Any], who: Principal) -> dict[str, Any]:
+        row = self.data.get(table, key)
+        if row is None:
+            keys = ", ".join(f"{k}={v}" for k, v in key.items())
+            raise NotFoundError(f"No {table} row with {keys} in this shop.")
+        return self.present(table, row, who)
+
+    def list(self, table: str, who: Principal, **kw: Any) -> list[dict[str, Any]]:
+        return [self.present(table, r, who) for r in self.data.list(table, **kw)]
+
+    def counts(self) -> dict[str, int]:
+        return {name: self.data.count(name) for name in t.DATA_TABLES}
+
+    # -- models ------------------------------------------------------------------------------------
+    @staticmethod
+    def model_kinds() -> list[str]:
+        return sorted(_trainers())
+
+    def train(self, kinds: Sequence[str] | None = None, *, on_start: Callable[[str], None] | None = None) -> list[ModelVersion]:
+        """Train and promote the given model kinds (all when ``None``)."""
+        trainers = _trainers()
+        unknown = [k for k in (kinds or []) if k not in trainers]
+        if unknown:
+            raise InvalidParameterError(f"Unknown model kind {unknown[0]!r}. Use one of: {', '.join(trainers)}.")
+        done = []
+        for kind in kinds or list(trainers):
+            if on_start:
+                on_start(kind)
+            model, metrics, sizes = trainers[kind](self.data)
+            done.append(self.app.registry.save(self.shop_id, kind, model, metrics=metrics, data_size=sizes))
+        return done
+
+    def model(self, kind: str) -> Any:
+        """The promoted model of ``kind``; a newly promoted version is picked up on the next call."""
+        return self.app.registry.load(self.shop_id, kind)
+
+    def models(self) -> list[dict[str, Any]]:
+        out = []
+        for kind in self.model_kinds():
+            mv = self.app.registry.promoted(self.shop_id, kind)
+            out.append({"kind": kind, "version": mv.version if mv else None, "meta": mv.meta if mv else None})
+        return out
+
+    # -- analytics ---------------------------------------------------------------------------------
+    def overview(self, max_age_s: float = 30.0) -> dict[str, Any]:
+        """Sales KPIs for the console: cached for ``max_age_s`` seconds (data writes clear it)."""
+        from shopmind.features.overview import sales_overview
+
+        cached = self._overview_cache
+        if cached and time.monotonic() - cached[0] < max_age_s:
+            return cached[1]
+        orders = self.data.frame(
+            "orders", ["order_id", "customer_id", "status", "ordered_at", "total_amount", "shipping_province"]
+        )
+        items = self.data.frame("order_items", ["order_id", "sku", "quantity", "unit_price", "discount_amount"])
+        products = self.data.frame("products", ["sku", "title", "title_en", "category"])
+        customers = self.data.frame("customers", ["customer_id", "province"])
+        result = sales_overview(orders, items, products, customers, currency=self.currency)
+        self._overview_cache = (time.monotonic(), result)
+        return result
+
+    @property
+    def currency(self) -> str:
+        shop = self.app.store.get_shop(self.shop_id) or {}
+        return str(shop.get("currency", "CNY"))
+
+    def frame(self, table: str, columns: Iterable[str] | None = None) -> pd.DataFrame:
+        return self.data.frame(table, columns)
+
+    def status(self) -> dict[str, Any]:
+        return {"shop_id": self.shop_id, "counts": self.counts(), "models": self.models(), "generated": dt.datetime.now(dt.UTC).isoformat()}

@@ -1,0 +1,1 @@
+"""Pure, tested transforms shared by capabilities (tables in, tables out)."""

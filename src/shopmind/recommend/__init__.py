@@ -1,0 +1,1 @@
+"""Precision recommendations: candidate sources, ranking, rules and explanations."""
