@@ -302,12 +302,14 @@ class ShopStore:
                 return self.insert_new(table_name, rows, conn=c)
         pk = ["shop_id", *t.DATA_TABLES[table_name]]
         ins: Any = (sqlite_dialect.insert(table) if self.store.dialect == "sqlite" else pg_dialect.insert(table))
-        stmt = ins.on_conflict_do_nothing(index_elements=pk)
+        # RETURNING counts the rows really inserted on every backend (rowcount does not for
+        # psycopg's executemany); SQLAlchemy batches it into multi-row INSERTs.
+        stmt = ins.on_conflict_do_nothing(index_elements=pk).returning(table.c[pk[1]])
         payload = [{**r, "shop_id": self.shop_id} for r in rows]
         inserted = 0
         for start in range(0, len(payload), _CHUNK * 2):
             res = conn.execute(stmt, _fill_columns(table, payload[start : start + _CHUNK * 2]))
-            inserted += max(res.rowcount, 0)
+            inserted += len(res.all())
         return inserted
 
     def delete(self, table_name: str, key: Mapping[str, Any]) -> bool:
