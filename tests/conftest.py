@@ -47,7 +47,9 @@ def pg_server() -> Iterator[str]:
         return
     bindir = _pg_bindir()
     if bindir is None:
-        pytest.fail("PostgreSQL server binaries not found. Run `make system-deps` (installs Debian's postgresql).")
+        pytest.fail(
+            "PostgreSQL server binaries not found. Run `make system-deps` (installs Debian's postgresql)."
+        )
     base = Path(tempfile.mkdtemp(prefix="shopmind-pg-"))
     data, sock, log = base / "data", base / "sock", base / "server.log"
     sock.mkdir()
@@ -56,15 +58,35 @@ def pg_server() -> Iterator[str]:
         run_as = ["runuser", "-u", "postgres", "--"]
         for p in (base, sock):
             shutil.chown(p, "postgres", "postgres")
-    subprocess.run([*run_as, str(bindir / "initdb"), "-D", str(data), "-U", "shopmind", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            *run_as,
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "shopmind",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        ],
+        check=True,
+        capture_output=True,
+    )
     port = _free_port()
     opts = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(log), "-w", "start"], check=True, capture_output=True)
+    subprocess.run(
+        [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(log), "-w", "start"],
+        check=True,
+        capture_output=True,
+    )
     try:
         yield f"postgresql+psycopg://shopmind@127.0.0.1:{port}"
     finally:
-        subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
+        subprocess.run(
+            [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], capture_output=True
+        )
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -112,7 +134,9 @@ def sm(store_url: str, tmp_path: Path) -> Iterator[Shopmind]:
 @pytest.fixture
 def sqlite_sm(tmp_path: Path) -> Iterator[Shopmind]:
     """An installation on SQLite only, with shops ``a`` and ``b``."""
-    settings = Settings(data_dir=tmp_path / "data", database_url=f"sqlite:///{tmp_path / 'shop.db'}", secret_key="test-secret")
+    settings = Settings(
+        data_dir=tmp_path / "data", database_url=f"sqlite:///{tmp_path / 'shop.db'}", secret_key="test-secret"
+    )
     inst = Shopmind.open(settings)
     inst.create_shop("a", "Shop A")
     inst.create_shop("b", "Shop B")

@@ -15,7 +15,14 @@ from typing import Annotated, Any
 import click
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from shopmind.config import Settings
@@ -44,8 +51,12 @@ _state: dict[str, Any] = {}
 
 @app.callback()
 def _global(
-    data_dir: Annotated[Path | None, typer.Option(help="Data folder (default: ./data or SHOPMIND_DATA_DIR).")] = None,
-    database_url: Annotated[str | None, typer.Option(help="Store URL (default: SQLite in the data folder).")] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Data folder (default: ./data or SHOPMIND_DATA_DIR).")
+    ] = None,
+    database_url: Annotated[
+        str | None, typer.Option(help="Store URL (default: SQLite in the data folder).")
+    ] = None,
 ) -> None:
     overrides: dict[str, Any] = {}
     if data_dir is not None:
@@ -112,9 +123,14 @@ def init(
 def import_(
     path: Annotated[Path | None, typer.Argument(help="CSV, TSV, Parquet or Excel file.")] = None,
     shop: ShopOpt = "default",
-    table: Annotated[str | None, typer.Option(help="Table the file holds: products, customers, orders, ...")] = None,
+    table: Annotated[
+        str | None, typer.Option(help="Table the file holds: products, customers, orders, ...")
+    ] = None,
     mapping: Annotated[Path | None, typer.Option(help="Column-mapping file (YAML or JSON).")] = None,
-    dataset: Annotated[str | None, typer.Option(help="Load a real dataset instead: cdnow, movielens, amazon-fine-foods, orange-juice.")] = None,
+    dataset: Annotated[
+        str | None,
+        typer.Option(help="Load a real dataset instead: cdnow, movielens, amazon-fine-foods, orange-juice."),
+    ] = None,
     rejects: Annotated[Path | None, typer.Option(help="Where to write rejected rows (CSV).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -137,7 +153,9 @@ def import_(
             raise NotFoundError(f"File {path} does not exist. Check the path.")
         m = ColumnMapping.from_file(mapping) if mapping else None
         with _bar(f"importing {path.name}", count_rows(path)) as advance:
-            reports = [import_file(engine, path, table=table, mapping=m, rejects_path=rejects, progress=advance)]
+            reports = [
+                import_file(engine, path, table=table, mapping=m, rejects_path=rejects, progress=advance)
+            ]
     else:
         raise ShopmindError("Give a file to import, or --dataset NAME. See `shopmind import --help`.")
     _print_reports(reports, as_json)
@@ -147,18 +165,31 @@ def _print_reports(reports: list[Any], as_json: bool) -> None:
     def human() -> None:
         tbl = Table("source", "table", "rows", "inserted", "updated", "unchanged", "rejected")
         for r in reports:
-            tbl.add_row(r.source, r.table, f"{r.rows:,}", f"{r.inserted:,}", f"{r.updated:,}", f"{r.unchanged:,}",
-                        f"[red]{r.rejected:,}[/]" if r.rejected else "0")
+            tbl.add_row(
+                r.source,
+                r.table,
+                f"{r.rows:,}",
+                f"{r.inserted:,}",
+                f"{r.updated:,}",
+                f"{r.unchanged:,}",
+                f"[red]{r.rejected:,}[/]" if r.rejected else "0",
+            )
         out.print(tbl)
         for r in reports:
             if r.rejects_file:
-                out.print(f"[yellow]{r.rejected} row(s) of {r.source} rejected[/]; reasons in {r.rejects_file}")
+                out.print(
+                    f"[yellow]{r.rejected} row(s) of {r.source} rejected[/]; reasons in {r.rejects_file}"
+                )
                 for rej in r.rejects[:5]:
                     out.print(f"  row {rej.row}, column {rej.column!r}, value {rej.value!r}: {rej.reason}")
             if r.duplicate_keys:
-                out.print(f"[yellow]{r.duplicate_keys} row(s) of {r.source} repeat an id seen earlier in the file; the last one wins.[/]")
+                out.print(
+                    f"[yellow]{r.duplicate_keys} row(s) of {r.source} repeat an id seen earlier in the file; the last one wins.[/]"
+                )
             if r.ignored_columns:
-                out.print(f"Columns not imported from {r.source}: {', '.join(r.ignored_columns)} (map them with --mapping).")
+                out.print(
+                    f"Columns not imported from {r.source}: {', '.join(r.ignored_columns)} (map them with --mapping)."
+                )
 
     _emit(as_json, [r.as_dict() for r in reports], human)
 
@@ -182,7 +213,10 @@ def demo(
     engine = sm.engine(shop)
     with _bar("generating the demo store", None):
         store = generate_demo_store(seed=seed, size=DemoSize.small() if small else DemoSize())
-    frames = {name: getattr(store, name) for name in ("products", "customers", "orders", "order_items", "events", "reviews", "inventory")}
+    frames = {
+        name: getattr(store, name)
+        for name in ("products", "customers", "orders", "order_items", "events", "reviews", "inventory")
+    }
     reports = []
     for name, frame in frames.items():
         with _bar(f"loading {name}", len(frame)) as advance:
@@ -194,7 +228,11 @@ def demo(
     settings = sm.settings
     url = f"http://{settings.host}:{settings.port}/console/"
     if as_json:
-        _emit(True, {"shop_id": shop, "reports": [r.as_dict() for r in reports], "console": url, **login}, lambda: None)
+        _emit(
+            True,
+            {"shop_id": shop, "reports": [r.as_dict() for r in reports], "console": url, **login},
+            lambda: None,
+        )
     else:
         _print_reports(reports, False)
         out.print(
@@ -239,11 +277,16 @@ def train(
     with _bar("training", len(kinds)) as advance:
         done = engine.train(kinds, on_start=lambda _k: None)
         advance(len(kinds))
-    payload = [{"kind": v.kind, "version": v.version, "metrics": v.meta["metrics"], "data_size": v.meta["data_size"]} for v in done]
+    payload = [
+        {"kind": v.kind, "version": v.version, "metrics": v.meta["metrics"], "data_size": v.meta["data_size"]}
+        for v in done
+    ]
 
     def human() -> None:
         for p in payload:
-            out.print(f"[bold]{p['kind']}[/] version {p['version']} promoted; data {p['data_size']}; metrics {p['metrics']}")
+            out.print(
+                f"[bold]{p['kind']}[/] version {p['version']} promoted; data {p['data_size']}; metrics {p['metrics']}"
+            )
 
     _emit(as_json, payload, human)
 
@@ -282,8 +325,13 @@ def keys_create(
     """Create an API key. It is shown once; only its hash is stored."""
     sm = _open()
     key_id, key = sm.create_api_key(shop, name, role)
-    _emit(as_json, {"key_id": key_id, "api_key": key, "role": role, "shop_id": shop},
-          lambda: out.print(f"Key {key_id} ({role}) for shop {shop}:\n[bold green]{key}[/]\nShown once: store it now."))
+    _emit(
+        as_json,
+        {"key_id": key_id, "api_key": key, "role": role, "shop_id": shop},
+        lambda: out.print(
+            f"Key {key_id} ({role}) for shop {shop}:\n[bold green]{key}[/]\nShown once: store it now."
+        ),
+    )
 
 
 @keys_app.command("list")
@@ -296,14 +344,18 @@ def keys_list(shop: ShopOpt = "default", as_json: JsonOpt = False) -> None:
     def human() -> None:
         tbl = Table("key id", "name", "role", "created", "revoked")
         for r in rows:
-            tbl.add_row(r["key_id"], r["name"], r["role"], str(r["created_at"])[:19], str(r["revoked_at"] or "")[:19])
+            tbl.add_row(
+                r["key_id"], r["name"], r["role"], str(r["created_at"])[:19], str(r["revoked_at"] or "")[:19]
+            )
         out.print(tbl)
 
     _emit(as_json, rows, human)
 
 
 @keys_app.command("revoke")
-def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key id (the part after sm_).")], as_json: JsonOpt = False) -> None:
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key id (the part after sm_).")], as_json: JsonOpt = False
+) -> None:
     """Revoke a key: it stops working at once."""
     sm = _open()
     sm.revoke_api_key(key_id)
@@ -315,7 +367,10 @@ def users_create(
     username: Annotated[str, typer.Argument(help="Login name.")],
     shop: ShopOpt = "default",
     role: Annotated[str, typer.Option(help="owner, analyst or service.")] = "analyst",
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="At least 8 characters.")] = "",
+    password: Annotated[
+        str,
+        typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="At least 8 characters."),
+    ] = "",
 ) -> None:
     """Create a console user account."""
     sm = _open()
@@ -325,7 +380,10 @@ def users_create(
 
 # -- status -------------------------------------------------------------------------------------------
 @app.command()
-def status(shop: Annotated[str | None, typer.Option("--shop", "-s", help="Shop id (default: all shops).")] = None, as_json: JsonOpt = False) -> None:
+def status(
+    shop: Annotated[str | None, typer.Option("--shop", "-s", help="Shop id (default: all shops).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Shops, row counts and promoted models."""
     sm = _open()
     shops = [s["shop_id"] for s in sm.store.list_shops()] if shop is None else [shop]

@@ -38,7 +38,9 @@ class Settings(BaseSettings):
         default=400_000, description="Events one API key may send at once before the rate limit applies."
     )
     max_batch_events: int = Field(default=10_000, description="Largest batch POST /v1/events accepts.")
-    default_language: str = Field(default="zh-CN", description="Console language when none is chosen: zh-CN or en.")
+    default_language: str = Field(
+        default="zh-CN", description="Console language when none is chosen: zh-CN or en."
+    )
     session_max_age_s: int = Field(default=8 * 3600, description="Console login lifetime in seconds.")
     log_level: str = Field(default="info", description="Server log level: debug, info, warning or error.")
 

@@ -44,7 +44,16 @@ from shopmind.store.core import utcnow
 # What each role may do. A service key sends events and reads serving endpoints only.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "owner": frozenset(
-        {"events:write", "data:write", "data:read", "serve:read", "contacts:read", "keys:manage", "models:train", "audit:read"}
+        {
+            "events:write",
+            "data:write",
+            "data:read",
+            "serve:read",
+            "contacts:read",
+            "keys:manage",
+            "models:train",
+            "audit:read",
+        }
     ),
     "analyst": frozenset({"data:read", "serve:read", "models:train"}),
     "service": frozenset({"events:write", "serve:read"}),
@@ -148,15 +157,26 @@ class Shopmind:
         key_id, full, hashed = new_api_key()
         self.store.insert_row(
             t.api_keys,
-            {"key_id": key_id, "shop_id": shop_id, "name": name, "role": role, "secret_hash": hashed, "created_at": utcnow()},
+            {
+                "key_id": key_id,
+                "shop_id": shop_id,
+                "name": name,
+                "role": role,
+                "secret_hash": hashed,
+                "created_at": utcnow(),
+            },
         )
-        self.audit(Principal(shop_id, "owner", "cli"), "create", f"api_keys/{key_id}", {"role": role, "name": name})
+        self.audit(
+            Principal(shop_id, "owner", "cli"), "create", f"api_keys/{key_id}", {"role": role, "name": name}
+        )
         return key_id, full
 
     def revoke_api_key(self, key_id: str, shop_id: str | None = None) -> None:
         row = self.store.get_api_key(key_id)
         if row is None or (shop_id is not None and row["shop_id"] != shop_id):
-            raise NotFoundError(f"No API key {key_id!r}{' in shop ' + repr(shop_id) if shop_id else ''}. List keys with `shopmind keys list`.")
+            raise NotFoundError(
+                f"No API key {key_id!r}{' in shop ' + repr(shop_id) if shop_id else ''}. List keys with `shopmind keys list`."
+            )
         with self.store.begin() as conn:
             conn.execute(update(t.api_keys).where(t.api_keys.c.key_id == key_id).values(revoked_at=utcnow()))
         self.audit(Principal(row["shop_id"], "owner", "cli"), "delete", f"api_keys/{key_id}", None)
@@ -172,9 +192,13 @@ class Shopmind:
         key_id, secret = parse_api_key(full_key)
         row = self.store.get_api_key(key_id)
         if row is None or not self._verified.verify(key_id, row["secret_hash"], secret):
-            raise AuthenticationError("This API key is not valid. Check it, or create a new one with `shopmind keys create`.")
+            raise AuthenticationError(
+                "This API key is not valid. Check it, or create a new one with `shopmind keys create`."
+            )
         if row["revoked_at"] is not None:
-            raise AuthenticationError("This API key was revoked. Create a new one with `shopmind keys create`.")
+            raise AuthenticationError(
+                "This API key was revoked. Create a new one with `shopmind keys create`."
+            )
         return Principal(row["shop_id"], row["role"], f"key:{key_id}")
 
     def create_user(self, shop_id: str, username: str, password: str, role: str = "owner") -> None:
@@ -187,7 +211,13 @@ class Shopmind:
             raise InvalidParameterError(f"User {username!r} already exists. Pick another name.")
         self.store.insert_row(
             t.users,
-            {"username": username, "shop_id": shop_id, "role": role, "password_hash": hash_password(password), "created_at": utcnow()},
+            {
+                "username": username,
+                "shop_id": shop_id,
+                "role": role,
+                "password_hash": hash_password(password),
+                "created_at": utcnow(),
+            },
         )
 
     def authenticate_user(self, username: str, password: str) -> Principal:
@@ -296,12 +326,16 @@ class Engine:
     def model_kinds() -> list[str]:
         return sorted(_trainers())
 
-    def train(self, kinds: Sequence[str] | None = None, *, on_start: Callable[[str], None] | None = None) -> list[ModelVersion]:
+    def train(
+        self, kinds: Sequence[str] | None = None, *, on_start: Callable[[str], None] | None = None
+    ) -> list[ModelVersion]:
         """Train and promote the given model kinds (all when ``None``)."""
         trainers = _trainers()
         unknown = [k for k in (kinds or []) if k not in trainers]
         if unknown:
-            raise InvalidParameterError(f"Unknown model kind {unknown[0]!r}. Use one of: {', '.join(trainers)}.")
+            raise InvalidParameterError(
+                f"Unknown model kind {unknown[0]!r}. Use one of: {', '.join(trainers)}."
+            )
         done = []
         for kind in kinds or list(trainers):
             if on_start:
@@ -332,7 +366,9 @@ class Engine:
         orders = self.data.frame(
             "orders", ["order_id", "customer_id", "status", "ordered_at", "total_amount", "shipping_province"]
         )
-        items = self.data.frame("order_items", ["order_id", "sku", "quantity", "unit_price", "discount_amount"])
+        items = self.data.frame(
+            "order_items", ["order_id", "sku", "quantity", "unit_price", "discount_amount"]
+        )
         products = self.data.frame("products", ["sku", "title", "title_en", "category"])
         customers = self.data.frame("customers", ["customer_id", "province"])
         result = sales_overview(orders, items, products, customers, currency=self.currency)
@@ -348,4 +384,9 @@ class Engine:
         return self.data.frame(table, columns)
 
     def status(self) -> dict[str, Any]:
-        return {"shop_id": self.shop_id, "counts": self.counts(), "models": self.models(), "generated": dt.datetime.now(dt.UTC).isoformat()}
+        return {
+            "shop_id": self.shop_id,
+            "counts": self.counts(),
+            "models": self.models(),
+            "generated": dt.datetime.now(dt.UTC).isoformat(),
+        }

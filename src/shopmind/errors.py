@@ -108,7 +108,9 @@ def check_param(owner: str, name: str, value: Any, ok: bool, expected: str) -> N
     shopmind.errors.InvalidParameterError: The 'factors' parameter of ALS must be an int >= 1. Got 0 instead.
     """
     if not ok:
-        raise InvalidParameterError(f"The {name!r} parameter of {owner} must be {expected}. Got {value!r} instead.")
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {owner} must be {expected}. Got {value!r} instead."
+        )
 
 
 def require(package: str, extra: str, purpose: str) -> Any:

@@ -53,11 +53,15 @@ def test_shops(store: Store) -> None:
 def test_upsert_inserts_updates_and_leaves_identical_rows_alone(store: Store) -> None:
     store.create_shop("s", "S")
     shop = store.shop("s")
-    first = shop.upsert("products", [product("p1"), product("p2", attributes={"grade": "A"}, harvest_months=[9, 10])])
+    first = shop.upsert(
+        "products", [product("p1"), product("p2", attributes={"grade": "A"}, harvest_months=[9, 10])]
+    )
     assert (first.inserted, first.updated, first.unchanged) == (2, 0, 0)
     stamp = shop.get("products", {"sku": "p1"})["updated_at"]
 
-    again = shop.upsert("products", [product("p1"), product("p2", attributes={"grade": "A"}, harvest_months=[9, 10])])
+    again = shop.upsert(
+        "products", [product("p1"), product("p2", attributes={"grade": "A"}, harvest_months=[9, 10])]
+    )
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 2)
     assert shop.get("products", {"sku": "p1"})["updated_at"] == stamp
 
@@ -80,7 +84,10 @@ def test_defaults_apply_in_batches_with_uneven_columns(store: Store) -> None:
 def test_composite_keys(store: Store) -> None:
     store.create_shop("s", "S")
     shop = store.shop("s")
-    rows = [{"sku": "p1", "location_id": "", "on_hand": 5}, {"sku": "p1", "location_id": "wh-2", "on_hand": 7}]
+    rows = [
+        {"sku": "p1", "location_id": "", "on_hand": 5},
+        {"sku": "p1", "location_id": "wh-2", "on_hand": 7},
+    ]
     assert shop.upsert("inventory", rows).inserted == 2
     res = shop.upsert("inventory", [{"sku": "p1", "location_id": "wh-2", "on_hand": 8}])
     assert (res.inserted, res.updated) == (0, 1)
@@ -92,7 +99,9 @@ def test_timestamps_come_back_aware_and_equal(store: Store) -> None:
     store.create_shop("s", "S")
     shop = store.shop("s")
     when = dt.datetime(2026, 2, 17, 20, 30, 15, 123456, tzinfo=CST)
-    shop.insert_new("events", [{"event_id": "e1", "event_type": "view", "sku": "p1", "session_id": "s1", "ts": when}])
+    shop.insert_new(
+        "events", [{"event_id": "e1", "event_type": "view", "sku": "p1", "session_id": "s1", "ts": when}]
+    )
     got = shop.get("events", {"event_id": "e1"})["ts"]
     assert got.tzinfo is not None
     assert got == when
@@ -103,7 +112,8 @@ def test_naive_timestamps_are_refused(store: Store) -> None:
     store.create_shop("s", "S")
     with pytest.raises(Exception, match="no time zone"):
         store.shop("s").insert_new(
-            "events", [{"event_id": "e1", "event_type": "view", "session_id": "s", "ts": dt.datetime(2026, 1, 1)}]
+            "events",
+            [{"event_id": "e1", "event_type": "view", "session_id": "s", "ts": dt.datetime(2026, 1, 1)}],
         )
 
 
@@ -111,7 +121,10 @@ def test_insert_new_is_idempotent(store: Store) -> None:
     store.create_shop("s", "S")
     shop = store.shop("s")
     ts = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    events = [{"event_id": f"e{i}", "event_type": "view", "sku": "p", "session_id": "s", "ts": ts} for i in range(1200)]
+    events = [
+        {"event_id": f"e{i}", "event_type": "view", "sku": "p", "session_id": "s", "ts": ts}
+        for i in range(1200)
+    ]
     assert shop.insert_new("events", events) == 1200
     assert shop.insert_new("events", events[:10] + [{**events[0], "event_id": "new"}]) == 1
     assert shop.count("events") == 1201

@@ -41,11 +41,15 @@ def create_app(sm: Shopmind | None = None, settings: Settings | None = None) -> 
             detail.update(getattr(request.state, "audit_detail", None) or {})
             if request.url.query:
                 detail["query"] = request.url.query[:200]
-            await run_in_threadpool(sm.audit, who, _ACTIONS.get(request.method, request.method.lower()), request.url.path, detail)
+            await run_in_threadpool(
+                sm.audit, who, _ACTIONS.get(request.method, request.method.lower()), request.url.path, detail
+            )
         return response
 
     # Sessions sign the console cookie with the installation secret; gzip keeps pages small.
-    app.add_middleware(SessionMiddleware, secret_key=sm.secret, max_age=sm.settings.session_max_age_s, same_site="lax")
+    app.add_middleware(
+        SessionMiddleware, secret_key=sm.secret, max_age=sm.settings.session_max_age_s, same_site="lax"
+    )
     app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
 
     from shopmind.api.routes import data, events, system
@@ -67,10 +71,12 @@ def create_app(sm: Shopmind | None = None, settings: Settings | None = None) -> 
         if app.openapi_schema:
             return app.openapi_schema
         schema = original()
-        schema.setdefault("components", {}).setdefault("schemas", {})["EventBatch"] = EventBatch.model_json_schema(
-            ref_template="#/components/schemas/{model}"
+        schema.setdefault("components", {}).setdefault("schemas", {})["EventBatch"] = (
+            EventBatch.model_json_schema(ref_template="#/components/schemas/{model}")
         )
-        for name, sub in EventBatch.model_json_schema(ref_template="#/components/schemas/{model}").get("$defs", {}).items():
+        for name, sub in (
+            EventBatch.model_json_schema(ref_template="#/components/schemas/{model}").get("$defs", {}).items()
+        ):
             schema["components"]["schemas"][name] = sub
         schema["components"]["schemas"]["EventBatch"].pop("$defs", None)
         return schema

@@ -72,7 +72,15 @@ def _render(request: Request, template: str, **ctx: Any) -> HTMLResponse:
     return templates.TemplateResponse(
         request,
         template,
-        {"t": messages(lang), "lang": lang, "languages": LANGUAGES, "nav": NAV, "ready": READY, "version": __version__, **ctx},
+        {
+            "t": messages(lang),
+            "lang": lang,
+            "languages": LANGUAGES,
+            "nav": NAV,
+            "ready": READY,
+            "version": __version__,
+            **ctx,
+        },
     )
 
 
@@ -129,7 +137,9 @@ def overview(request: Request) -> Response:
     engine = sm.engine(who.shop_id)
     data = engine.overview()
     sm.audit(who, "read", "console/overview", None)
-    return _render(request, "overview.html", who=who, page="overview", data=data, shop=sm.store.get_shop(who.shop_id))
+    return _render(
+        request, "overview.html", who=who, page="overview", data=data, shop=sm.store.get_shop(who.shop_id)
+    )
 
 
 @router.get("/data")

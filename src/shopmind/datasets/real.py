@@ -72,8 +72,6 @@ _BAYESM_RDA: Final = Path("usr/lib/R/site-library/bayesm/data/orangeJuice.rda")
 _ML_NO_GENRES: Final = "(no genres listed)"
 
 
-
-
 def _import_optional(module: str, dataset: str, package: str) -> ModuleType:
     """Import an optional dependency, or explain which pip package provides it."""
     try:

@@ -113,10 +113,14 @@ class ColumnMapping:
         except yaml.YAMLError as exc:
             raise InvalidParameterError(f"Mapping file {path} is not valid YAML or JSON: {exc}") from exc
         if not isinstance(raw, dict) or "table" not in raw:
-            raise InvalidParameterError(f"Mapping file {path} must be a mapping with a 'table' key (and 'columns').")
+            raise InvalidParameterError(
+                f"Mapping file {path} must be a mapping with a 'table' key (and 'columns')."
+            )
         unknown = set(raw) - {"table", "columns", "timezone", "defaults", "sheet"}
         if unknown:
-            raise InvalidParameterError(f"Mapping file {path} has unknown keys: {', '.join(sorted(unknown))}.")
+            raise InvalidParameterError(
+                f"Mapping file {path} has unknown keys: {', '.join(sorted(unknown))}."
+            )
         return cls(
             table=str(raw["table"]),
             columns={str(k): str(v) for k, v in (raw.get("columns") or {}).items()},
@@ -141,7 +145,12 @@ def _field_kinds(model: type[BaseModel]) -> dict[str, str]:
 
 
 def _is_missing(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NaT or (isinstance(v, str) and v.strip() == "")
+    return (
+        v is None
+        or (isinstance(v, float) and math.isnan(v))
+        or v is pd.NaT
+        or (isinstance(v, str) and v.strip() == "")
+    )
 
 
 def _prepare(value: Any, kind: str | None, tz: str) -> Any:
@@ -246,7 +255,9 @@ def read_chunks(path: Path, mapping: ColumnMapping) -> Iterator[tuple[pd.DataFra
     if suffix in (".csv", ".txt", ".tsv"):
         sep = "\t" if suffix == ".tsv" else ","
         # Strings in, so ids like "00123" keep their zeros; the models convert types.
-        reader = pd.read_csv(path, dtype=str, sep=sep, chunksize=CHUNK_ROWS, keep_default_na=False, encoding="utf-8-sig")
+        reader = pd.read_csv(
+            path, dtype=str, sep=sep, chunksize=CHUNK_ROWS, keep_default_na=False, encoding="utf-8-sig"
+        )
         row = 2  # row 1 is the header, as a spreadsheet numbers them
         for chunk in reader:
             yield chunk, row
@@ -302,7 +313,12 @@ def import_frame(
         part = frame.iloc[start : start + CHUNK_ROWS]
         records = part.to_dict("records")
         good, rejects, bad = validate_records(
-            table, records, source=source, first_row=first_row + start, source_columns=mapping.columns, timezone=mapping.timezone
+            table,
+            records,
+            source=source,
+            first_row=first_row + start,
+            source_columns=mapping.columns,
+            timezone=mapping.timezone,
         )
         keys = {_key_of(table, g) for g in good}
         report.duplicate_keys += len(good) - len(keys)
@@ -348,15 +364,32 @@ def import_file(
         raise NotFoundError(f"File {path} does not exist. Check the path.")
     if mapping is None:
         if table is None:
-            raise InvalidParameterError("Say which table the file holds (--table orders) or give a mapping file (--mapping).")
+            raise InvalidParameterError(
+                "Say which table the file holds (--table orders) or give a mapping file (--mapping)."
+            )
         mapping = ColumnMapping(table=table)
     elif table is not None and table != mapping.table:
-        raise InvalidParameterError(f"--table {table} differs from the mapping's table {mapping.table}. Drop one.")
+        raise InvalidParameterError(
+            f"--table {table} differs from the mapping's table {mapping.table}. Drop one."
+        )
     report = ImportReport(table=mapping.table, source=path.name)
     for chunk, first_row in read_chunks(path, mapping):
-        import_frame(engine, mapping.table, chunk, source=path.name, first_row=first_row, mapping=mapping, progress=progress, report=report)
+        import_frame(
+            engine,
+            mapping.table,
+            chunk,
+            source=path.name,
+            first_row=first_row,
+            mapping=mapping,
+            progress=progress,
+            report=report,
+        )
     if report.rejects:
-        target = Path(rejects_path) if rejects_path else engine.app.settings.data_dir / "rejects" / f"{path.name}.rejects.csv"
+        target = (
+            Path(rejects_path)
+            if rejects_path
+            else engine.app.settings.data_dir / "rejects" / f"{path.name}.rejects.csv"
+        )
         write_rejects(report.rejects, target)
         report.rejects_file = str(target)
     return report

@@ -11,7 +11,17 @@ from shopmind.engine import Engine
 from shopmind.ingest.core import ImportReport, Progress, import_frame
 
 #: Tables in the order they load (catalog and people before what refers to them).
-_ORDER = ("locations", "products", "customers", "orders", "order_items", "events", "reviews", "inventory", "sales")
+_ORDER = (
+    "locations",
+    "products",
+    "customers",
+    "orders",
+    "order_items",
+    "events",
+    "reviews",
+    "inventory",
+    "sales",
+)
 
 
 def _cdnow() -> dict[str, pd.DataFrame]:
@@ -44,8 +54,14 @@ def _orange_juice() -> dict[str, pd.DataFrame]:
 DATASETS: dict[str, tuple[Callable[[], dict[str, pd.DataFrame]], str]] = {
     "cdnow": (_cdnow, "CDNOW: 69,659 purchases by 23,570 customers, 1997-1998 (orders)"),
     "movielens": (_movielens, "MovieLens small: 100,004 ratings of 9,066 movies by 671 users (rate events)"),
-    "amazon-fine-foods": (_amazon_fine_foods, "Amazon Fine Foods: 4,000 training reviews labelled great/other"),
-    "orange-juice": (_orange_juice, "Dominick's orange juice: 83 stores x 11 brands x 121 weeks (weekly sales, prices, deals)"),
+    "amazon-fine-foods": (
+        _amazon_fine_foods,
+        "Amazon Fine Foods: 4,000 training reviews labelled great/other",
+    ),
+    "orange-juice": (
+        _orange_juice,
+        "Dominick's orange juice: 83 stores x 11 brands x 121 weeks (weekly sales, prices, deals)",
+    ),
 }
 
 
@@ -75,7 +91,12 @@ def import_frames(
     return reports
 
 
-def import_dataset(engine: Engine, name: str, *, progress: Progress | None = None,
-                   on_table: Callable[[str, int], None] | None = None) -> list[ImportReport]:
+def import_dataset(
+    engine: Engine,
+    name: str,
+    *,
+    progress: Progress | None = None,
+    on_table: Callable[[str, int], None] | None = None,
+) -> list[ImportReport]:
     """Load the real dataset ``name`` into the engine's shop."""
     return import_frames(engine, dataset_frames(name), source=name, progress=progress, on_table=on_table)

@@ -47,9 +47,15 @@ class Popularity:
         now: dt.datetime | None = None,
     ) -> Self:
         """Learn the rankings from a purchases table (one row per purchased line)."""
-        check_param("Popularity", "half_life_days", self.half_life_days, self.half_life_days > 0, "a number > 0")
         check_param(
-            "Popularity", "min_region_purchases", self.min_region_purchases, self.min_region_purchases >= 1, "an int >= 1"
+            "Popularity", "half_life_days", self.half_life_days, self.half_life_days > 0, "a number > 0"
+        )
+        check_param(
+            "Popularity",
+            "min_region_purchases",
+            self.min_region_purchases,
+            self.min_region_purchases >= 1,
+            "an int >= 1",
         )
         ts = pd.to_datetime(purchases[time_col], utc=True)
         ref = pd.Timestamp(now) if now is not None else (ts.max() if len(ts) else pd.Timestamp.now(tz="UTC"))
@@ -91,7 +97,9 @@ def purchases_frame(data: ShopStore) -> pd.DataFrame:
     """Purchased lines with time and region, from order items or, without them, purchase events."""
     items = data.frame("order_items", ["order_id", "sku", "quantity"])
     if len(items):
-        orders = data.frame("orders", ["order_id", "customer_id", "ordered_at", "status", "shipping_province"])
+        orders = data.frame(
+            "orders", ["order_id", "customer_id", "ordered_at", "status", "shipping_province"]
+        )
         orders = orders[orders["status"] != "cancelled"]
         merged = items.merge(orders, on="order_id")
         return merged.rename(columns={"ordered_at": "ts", "shipping_province": "region"})[
@@ -102,7 +110,9 @@ def purchases_frame(data: ShopStore) -> pd.DataFrame:
     return bought[["sku", "customer_id", "ts", "region", "quantity"]]
 
 
-def holdout_hit_rate(purchases: pd.DataFrame, model: Popularity, n: int = 10, share: float = 0.1) -> float | None:
+def holdout_hit_rate(
+    purchases: pd.DataFrame, model: Popularity, n: int = 10, share: float = 0.1
+) -> float | None:
     """Share of the last ``share`` of purchases (by time) whose item is in a model's top ``n``
     when fitted on the purchases before them."""
     if len(purchases) < 50:

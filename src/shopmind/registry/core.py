@@ -81,7 +81,9 @@ class ModelRegistry:
     def _kind_dir(self, shop_id: str, kind: str) -> Path:
         for what, value in (("shop id", shop_id), ("model kind", kind)):
             if not _NAME.match(value):
-                raise InvalidParameterError(f"The {what} {value!r} is not valid: use lowercase letters, digits, '-' or '_'.")
+                raise InvalidParameterError(
+                    f"The {what} {value!r} is not valid: use lowercase letters, digits, '-' or '_'."
+                )
         return self.root / shop_id / kind
 
     def save(
@@ -132,7 +134,9 @@ class ModelRegistry:
         """Make ``version`` the one served."""
         kind_dir = self._kind_dir(shop_id, kind)
         if not (kind_dir / version / "meta.json").exists():
-            raise NotFoundError(f"Model {kind!r} of shop {shop_id!r} has no version {version!r}. See `shopmind status`.")
+            raise NotFoundError(
+                f"Model {kind!r} of shop {shop_id!r} has no version {version!r}. See `shopmind status`."
+            )
         tmp = kind_dir / f".PROMOTED-{os.getpid()}-{threading.get_ident()}"
         _write_file(tmp, version.encode())
         os.replace(tmp, kind_dir / "PROMOTED")

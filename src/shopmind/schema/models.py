@@ -9,7 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from shopmind.schema.tables import CHANNELS, EVENT_TYPES, ORDER_STATUSES, PRODUCT_STATUSES
 
@@ -34,8 +42,9 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
     def row(self) -> dict[str, Any]:
-        """The record as store columns (fields that were not given are left out)."""
-        return self.model_dump(exclude_unset=True)
+        """The record as store columns. A record replaces what is stored (fields not given take
+        their defaults), as PUT does; PATCH is the way to change some fields only."""
+        return self.model_dump()
 
 
 class ProductCreate(_In):
@@ -44,7 +53,9 @@ class ProductCreate(_In):
     title_en: str | None = Field(default=None, max_length=500)
     description: str | None = None
     description_en: str | None = None
-    category: str | None = Field(default=None, max_length=500, description="Path, '/'-separated: 生鲜/水果/柑橘")
+    category: str | None = Field(
+        default=None, max_length=500, description="Path, '/'-separated: 生鲜/水果/柑橘"
+    )
     brand: str | None = Field(default=None, max_length=200)
     price: Money | None = None
     cost: Money | None = None
@@ -111,17 +122,19 @@ class OrderCreate(_In):
             value = getattr(self, name)
             if value is not None:
                 if value < last:
-                    raise ValueError(f"{name} ({value.isoformat()}) is before the previous step ({last.isoformat()})")
+                    raise ValueError(
+                        f"{name} ({value.isoformat()}) is before the previous step ({last.isoformat()})"
+                    )
                 last = value
         return self
 
     def row(self) -> dict[str, Any]:
-        return self.model_dump(exclude_unset=True, exclude={"items"})
+        return self.model_dump(exclude={"items"})
 
     def item_rows(self) -> list[dict[str, Any]]:
         rows = []
         for i, item in enumerate(self.items or [], start=1):
-            r = item.model_dump(exclude_unset=True)
+            r = item.model_dump()
             r["order_id"] = self.order_id
             r["line_no"] = item.line_no or i
             rows.append(r)
@@ -144,7 +157,11 @@ class EventCreate(_In):
     def _needs(self) -> EventCreate:
         if self.event_type == "search" and not self.query:
             raise ValueError("a search event needs its query text in 'query'")
-        if self.event_type in ("view", "click", "add_to_cart", "remove_from_cart", "favorite", "purchase", "rate") and not self.sku:
+        if (
+            self.event_type
+            in ("view", "click", "add_to_cart", "remove_from_cart", "favorite", "purchase", "rate")
+            and not self.sku
+        ):
             raise ValueError(f"a {self.event_type} event needs the product's 'sku'")
         if self.customer_id is None and self.session_id is None:
             raise ValueError("an event needs a customer_id or a session_id")

@@ -106,7 +106,9 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
             with engine.connect():
                 pass
     except OperationalError as exc:
-        raise StoreError(f"Cannot open the database at {engine.url!r}: {exc.orig}. Check the URL and that the server is running.") from exc
+        raise StoreError(
+            f"Cannot open the database at {engine.url!r}: {exc.orig}. Check the URL and that the server is running."
+        ) from exc
     return store
 
 
@@ -150,7 +152,9 @@ class Store:
             yield conn
 
     # -- shops --------------------------------------------------------------------------------
-    def create_shop(self, shop_id: str, name: str, *, currency: str = "CNY", timezone: str = "Asia/Shanghai") -> None:
+    def create_shop(
+        self, shop_id: str, name: str, *, currency: str = "CNY", timezone: str = "Asia/Shanghai"
+    ) -> None:
         if not _SHOP_ID.match(shop_id):
             raise InvalidParameterError(
                 f"Shop id {shop_id!r} is not valid: use 1-64 lowercase letters, digits, '-' or '_', starting with a letter or digit."
@@ -176,7 +180,9 @@ class Store:
     def shop(self, shop_id: str) -> ShopStore:
         """The store seen by one shop. Raises :class:`NotFoundError` for an unknown shop."""
         if self.get_shop(shop_id) is None:
-            raise NotFoundError(f"Shop {shop_id!r} does not exist. Create it with `shopmind init --shop {shop_id}`.")
+            raise NotFoundError(
+                f"Shop {shop_id!r} does not exist. Create it with `shopmind init --shop {shop_id}`."
+            )
         return ShopStore(self, shop_id)
 
     # -- credentials (looked up before the shop is known) ---------------------------------------
@@ -215,20 +221,22 @@ class ShopStore:
     @staticmethod
     def table(name: str) -> Table:
         if name not in t.DATA_TABLES:
-            raise InvalidParameterError(
-                f"Unknown table {name!r}. Use one of: {', '.join(t.DATA_TABLES)}."
-            )
+            raise InvalidParameterError(f"Unknown table {name!r}. Use one of: {', '.join(t.DATA_TABLES)}.")
         return t.metadata.tables[name]
 
     def _where_key(self, table: Table, key: Mapping[str, Any]) -> Any:
         pk = t.DATA_TABLES[table.name]
         missing = [c for c in pk if c not in key]
         if missing:
-            raise InvalidParameterError(f"A {table.name} key needs {', '.join(pk)}; missing {', '.join(missing)}.")
+            raise InvalidParameterError(
+                f"A {table.name} key needs {', '.join(pk)}; missing {', '.join(missing)}."
+            )
         return and_(table.c.shop_id == self.shop_id, *[table.c[c] == key[c] for c in pk])
 
     # -- writes ---------------------------------------------------------------------------------
-    def upsert(self, table_name: str, rows: Sequence[Mapping[str, Any]], *, conn: Connection | None = None) -> UpsertResult:
+    def upsert(
+        self, table_name: str, rows: Sequence[Mapping[str, Any]], *, conn: Connection | None = None
+    ) -> UpsertResult:
         """Insert new rows and update changed ones, keyed by the table's external ids.
 
         Rows identical to what is stored are left alone, so importing the same data twice changes
@@ -243,11 +251,19 @@ class ShopStore:
             result = result + self._upsert_chunk(conn, table, rows[start : start + _CHUNK])
         return result
 
-    def _upsert_chunk(self, conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> UpsertResult:
+    def _upsert_chunk(
+        self, conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]
+    ) -> UpsertResult:
         pk = t.DATA_TABLES[table.name]
         has_ts = "updated_at" in table.c
         by_key: dict[tuple[Any, ...], Mapping[str, Any]] = {}
+        key_defaults = {c: table.c[c].default.arg for c in pk if table.c[c].default is not None}  # type: ignore[attr-defined]
         for row in rows:  # within a batch the last row for a key wins, like a sequential replay
+            if any(c not in row for c in pk):
+                missing = [c for c in pk if c not in row and c not in key_defaults]
+                if missing:
+                    raise InvalidParameterError(f"A {table.name} row needs {', '.join(missing)}.")
+                row = {**key_defaults, **row}
             by_key[tuple(row[c] for c in pk)] = row
         key_cols = [table.c[c] for c in pk]
         existing: dict[tuple[Any, ...], Mapping[str, Any]] = {}
@@ -271,7 +287,9 @@ class ShopStore:
             elif all(_same(old[c], v) for c, v in row.items() if c not in ("created_at", "updated_at")):
                 unchanged += 1
             else:
-                changed = {c: v for c, v in row.items() if c not in pk and c not in ("created_at", "updated_at")}
+                changed = {
+                    c: v for c, v in row.items() if c not in pk and c not in ("created_at", "updated_at")
+                }
                 if has_ts:
                     changed["updated_at"] = now
                 updates.append({**{f"k_{c}": key[i] for i, c in enumerate(pk)}, **changed})
@@ -291,7 +309,9 @@ class ShopStore:
                 conn.execute(stmt, group)
         return UpsertResult(len(inserts), len(updates), unchanged)
 
-    def insert_new(self, table_name: str, rows: Sequence[Mapping[str, Any]], *, conn: Connection | None = None) -> int:
+    def insert_new(
+        self, table_name: str, rows: Sequence[Mapping[str, Any]], *, conn: Connection | None = None
+    ) -> int:
         """Insert rows whose key is not stored yet and ignore the rest (idempotent appends such as
         events). Returns how many rows were new."""
         table = self.table(table_name)
@@ -301,7 +321,9 @@ class ShopStore:
             with self.store.begin() as c:
                 return self.insert_new(table_name, rows, conn=c)
         pk = ["shop_id", *t.DATA_TABLES[table_name]]
-        ins: Any = (sqlite_dialect.insert(table) if self.store.dialect == "sqlite" else pg_dialect.insert(table))
+        ins: Any = (
+            sqlite_dialect.insert(table) if self.store.dialect == "sqlite" else pg_dialect.insert(table)
+        )
         # RETURNING counts the rows really inserted on every backend (rowcount does not for
         # psycopg's executemany); SQLAlchemy batches it into multi-row INSERTs.
         stmt = ins.on_conflict_do_nothing(index_elements=pk).returning(table.c[pk[1]])
@@ -380,7 +402,11 @@ def _fill_columns(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, An
     if all(len(r) == len(cols) for r in rows):
         return rows
     defaults = {
-        c: (table.c[c].default.arg if table.c[c].default is not None and table.c[c].default.is_scalar else None)  # type: ignore[attr-defined]
+        c: (
+            table.c[c].default.arg
+            if table.c[c].default is not None and table.c[c].default.is_scalar
+            else None
+        )  # type: ignore[attr-defined]
         for c in cols
     }
     return [{c: r.get(c, defaults[c]) for c in cols} for r in rows]
