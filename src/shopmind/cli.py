@@ -415,14 +415,19 @@ def main(argv: list[str] | None = None) -> int:
     except ShopmindError as exc:
         err.print(f"[bold red]Error:[/] {exc.message}", highlight=False)
         return exc.exit_code
-    except click.exceptions.Abort:
+    except (typer.Abort, click.exceptions.Abort):
         err.print("Aborted.")
         return 130
-    except click.exceptions.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Exit as exc:
+    except (typer.Exit, click.exceptions.Exit) as exc:
         return int(exc.exit_code)
+    except (typer.TyperException, click.exceptions.ClickException) as exc:
+        # Usage mistakes: typer shows the message with a hint to --help.
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err.print(f"[bold red]Error:[/] {exc}")
+        return int(getattr(exc, "exit_code", 2))
     return 0
 
 
