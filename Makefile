@@ -27,12 +27,14 @@ $(VENV)/.dev-installed: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install -q -e '.[dev]'
 	@touch $@
 
-# Debian packages the tests need: a PostgreSQL server and Chromium (Playwright drives Debian's
-# chromium; its own browser download does not work offline).
+# Debian packages the tests need: a PostgreSQL server, Chromium (Playwright drives Debian's
+# chromium; its own browser download does not work offline) and a Chinese font for screenshots.
 system-deps:
-	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then \
-		echo "Installing Debian packages: postgresql chromium"; \
-		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql chromium >/dev/null; \
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1 \
+		|| ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+		echo "Installing Debian packages: postgresql chromium fonts-wqy-microhei"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			postgresql chromium fonts-wqy-microhei >/dev/null; \
 	fi
 
 # Real data for the tests and benchmarks (DATA.md): Dominick's orange juice ships in a Debian package.

@@ -67,7 +67,16 @@ FIRST_MONDAY = dt.date(2024, 3, 4)
 N_WEEKS = 20
 N_CUSTOMERS = 50
 N_ORDERS = 300
-PROVINCES = ["浙江", "广东", "四川", "山东", "云南", "黑龙江", "江西"]
+PROVINCES = [
+    "浙江省",
+    "广东省",
+    "四川省",
+    "山东省",
+    "云南省",
+    "黑龙江省",
+    "广西壮族自治区",
+    "新疆维吾尔自治区",
+]
 #: (Chinese title, English title, price in CNY)
 PRODUCTS = [
     ("赣南脐橙 5斤装", "Gannan navel oranges 2.5 kg", 39.9),
@@ -124,29 +133,35 @@ def _free_port() -> int:
 def load_shop(engine: Engine, seed: int = 20240304) -> Expected:
     """Insert 20 products, 50 customers and 300 orders over 20 weeks; return the expected overview."""
     rng = random.Random(seed)
-    products = [
+    products: list[dict[str, Any]] = [
         {"sku": f"SKU-{i:03d}", "title": zh, "title_en": en, "price": price, "category": "生鲜/水果"}
         for i, (zh, en, price) in enumerate(PRODUCTS, start=1)
     ]
-    customers = [
+    price_of = {f"SKU-{i:03d}": price for i, (_, _, price) in enumerate(PRODUCTS, start=1)}
+    titles = {f"SKU-{i:03d}": (zh, en) for i, (zh, en, _) in enumerate(PRODUCTS, start=1)}
+    province_of = {f"C{i:04d}": PROVINCES[i % len(PROVINCES)] for i in range(1, N_CUSTOMERS + 1)}
+    customers: list[dict[str, Any]] = [
         {
-            "customer_id": f"C{i:04d}",
-            "province": PROVINCES[i % len(PROVINCES)],
+            "customer_id": customer_id,
+            "province": province,
             "signup_date": FIRST_MONDAY - dt.timedelta(days=rng.randint(1, 400)),
         }
-        for i in range(1, N_CUSTOMERS + 1)
+        for customer_id, province in province_of.items()
     ]
-    province_of = {c["customer_id"]: c["province"] for c in customers}
-    price_of = {p["sku"]: float(p["price"]) for p in products}
     orders: list[dict[str, Any]] = []
     revenue: dict[str, float] = defaultdict(float)
     regions: set[str] = set()
     buyers: set[str] = set()
-    for i in range(N_ORDERS):
-        day = FIRST_MONDAY + dt.timedelta(weeks=i % N_WEEKS, days=rng.randint(0, 6))
+    # One order in each week, the rest on a growing trend: every one of the N_WEEKS weeks has sales.
+    weeks = list(range(N_WEEKS)) + rng.choices(
+        range(N_WEEKS), weights=[5 + w for w in range(N_WEEKS)], k=N_ORDERS - N_WEEKS
+    )
+    for i, week in enumerate(weeks):
+        day = FIRST_MONDAY + dt.timedelta(weeks=week, days=rng.randint(0, 6))
         ordered_at = dt.datetime.combine(day, dt.time(rng.randint(8, 21), rng.randint(0, 59)), tzinfo=TZ)
         customer = f"C{rng.randint(1, N_CUSTOMERS):04d}"
-        items = []
+        items: list[dict[str, Any]] = []
+        total = 0.0
         for sku in rng.sample(sorted(price_of), rng.randint(1, 3)):
             qty = rng.randint(1, 4)
             discount = rng.choice([0.0, 0.0, 5.0])
@@ -154,10 +169,9 @@ def load_shop(engine: Engine, seed: int = 20240304) -> Expected:
                 {"sku": sku, "quantity": qty, "unit_price": price_of[sku], "discount_amount": discount}
             )
             revenue[sku] += qty * price_of[sku] - discount
+            total += qty * price_of[sku] - discount
         shipping = rng.choice([0.0, 8.0])
-        total = round(
-            sum(it["quantity"] * it["unit_price"] - it["discount_amount"] for it in items) + shipping, 2
-        )
+        total = round(total + shipping, 2)
         # Every fifth order has no shipping province: the overview falls back to the customer's.
         province = None if i % 5 == 0 else rng.choice(PROVINCES)
         regions.add(province or province_of[customer])
@@ -186,7 +200,7 @@ def load_shop(engine: Engine, seed: int = 20240304) -> Expected:
         weeks=N_WEEKS,
         regions=min(len(regions), 12),
         top_sku=max(revenue, key=lambda s: revenue[s]),
-        titles={str(p["sku"]): (str(p["title"]), str(p["title_en"])) for p in products},
+        titles=titles,
     )
 
 
@@ -273,7 +287,7 @@ class Watch:
         assert self.urls, "the browser made no request at all"
         foreign = [u for u in self.urls if not u.startswith(base_url + "/")]
         assert not foreign, f"requests left the app ({base_url}): {foreign}"
-        assert not [e for e in self.console_errors if "favicon" not in e], f"console errors: {self.console_errors}"  # TEMP
+        assert not self.console_errors, f"console errors: {self.console_errors}"
         assert not self.page_errors, f"uncaught page errors: {self.page_errors}"
 
 
@@ -321,10 +335,36 @@ CHART_STATE = """(id) => {
   return {
     instance: !!chart,
     points: opt && opt.series && opt.series[0] ? opt.series[0].data.length : null,
+    total: opt && opt.series && opt.series[0] ? opt.series[0].data.reduce((a, b) => a + Number(b), 0) : null,
     canvasWidth: canvas ? canvas.width : 0,
     canvasHeight: canvas ? canvas.height : 0,
     boxWidth: el ? el.getBoundingClientRect().width : 0,
   };
+}"""
+
+#: Every text ECharts drew (axis labels, legend) with its box in chart pixels; then the pairs that
+#: overlap and the texts that stick out of the chart (zrender draws a text as a "tspan").
+CHART_TEXT_CLASHES = """(id) => {
+  const el = document.getElementById(id);
+  const chart = window.echarts.getInstanceByDom(el);
+  const w = chart.getWidth(), h = chart.getHeight();
+  const boxes = [];
+  chart.getZr().storage.getDisplayList(true).forEach((e) => {
+    if (e.type !== "tspan" || e.invisible || e.ignore || !e.style || !e.style.text) { return; }
+    const r = e.getBoundingRect().clone();
+    if (e.transform) { r.applyTransform(e.transform); }
+    boxes.push({ text: String(e.style.text), x: r.x, y: r.y, w: r.width, h: r.height });
+  });
+  const overlaps = [], outside = [];
+  boxes.forEach((a, i) => {
+    if (a.x < -1 || a.y < -1 || a.x + a.w > w + 1 || a.y + a.h > h + 1) { outside.push(a.text); }
+    boxes.slice(i + 1).forEach((b) => {
+      const dx = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
+      const dy = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
+      if (dx > 1 && dy > 1) { overlaps.push([a.text, b.text]); }
+    });
+  });
+  return { texts: boxes.length, overlaps: overlaps, outside: outside };
 }"""
 
 
@@ -343,13 +383,18 @@ def _login_with_user(page: Page, username: str, password: str) -> None:
     page.wait_for_load_state("load")
 
 
-def _assert_overview(page: Page, live: LiveServer) -> None:
-    """KPIs equal the inserted data; both charts drew on a canvas with one point per week/region."""
+def _assert_overview(page: Page, live: LiveServer) -> list[str]:
+    """KPIs equal the inserted data; both charts drew on a canvas with one point per week/region.
+
+    Returns the layout faults of the charts (texts over each other or cut off), for the caller to
+    assert once the screenshots are taken."""
     exp = live.expected
     expect(page.get_by_test_id("kpi-orders")).to_have_text(f"{exp.orders:,}")
     expect(page.get_by_test_id("kpi-gmv")).to_have_text(_money("CNY", exp.gmv))
     expect(page.get_by_test_id("kpi-customers")).to_have_text(f"{exp.customers:,}")
     page.wait_for_selector("body[data-charts=ready]", state="attached")
+    lang = page.get_attribute("html", "lang")
+    faults: list[str] = []
     for chart_id, points in (("chart-weeks", exp.weeks), ("chart-regions", exp.regions)):
         state: dict[str, Any] = page.evaluate(CHART_STATE, chart_id)
         assert state["instance"], f"no ECharts instance on #{chart_id}: {state}"
@@ -357,6 +402,16 @@ def _assert_overview(page: Page, live: LiveServer) -> None:
         assert state["points"] == points, f"#{chart_id}: {state}"
         assert state["canvasWidth"] > 0, f"#{chart_id} has no drawn canvas: {state}"
         assert state["canvasHeight"] > 0, f"#{chart_id} has no drawn canvas: {state}"
+        assert state["boxWidth"] > 0, f"#{chart_id} takes no room on the page: {state}"
+        # Each chart's first series is GMV: by week, or by region (all regions here, at most 12).
+        assert state["total"] == pytest.approx(exp.gmv, abs=0.05), f"#{chart_id}: {state}"
+        clashes: dict[str, Any] = page.evaluate(CHART_TEXT_CLASHES, chart_id)
+        assert clashes["texts"] > 0, f"#{chart_id} drew no text (axis labels, legend)"
+        if clashes["overlaps"]:
+            faults.append(f"{lang} #{chart_id}: texts drawn over each other: {clashes['overlaps']}")
+        if clashes["outside"]:
+            faults.append(f"{lang} #{chart_id}: texts cut off at the chart's edge: {clashes['outside']}")
+    return faults
 
 
 def test_console_login_overview_languages_and_logout(
@@ -378,7 +433,7 @@ def test_console_login_overview_languages_and_logout(
     body = page.inner_text("body")
     for label in ("成交总额", "订单数", "下单客户", "每周销售额", "各地区销售额", "热销商品"):
         assert label in body, f"{label!r} missing from the Chinese overview"
-    _assert_overview(page, live)
+    faults = _assert_overview(page, live)
     top_zh, top_en = exp.titles[exp.top_sku]
     expect(page.locator("table.top-products tbody tr").first.locator("td").first).to_have_text(top_zh)
     page.screenshot(path=str(artifacts / "console-overview-zh.png"), full_page=True)
@@ -392,7 +447,7 @@ def test_console_login_overview_languages_and_logout(
     for label in ("GMV", "Orders", "Top products", "Sales by week", "Sales by region"):
         assert label in body, f"{label!r} missing from the English overview"
     assert "成交总额" not in body
-    _assert_overview(page, live)
+    faults += _assert_overview(page, live)
     first_cells = page.locator("table.top-products tbody tr td:first-child").all_inner_texts()
     assert first_cells[0] == top_en
     english = {en for _, en in exp.titles.values()}
@@ -415,6 +470,7 @@ def test_console_login_overview_languages_and_logout(
     expect(page.get_by_test_id("who")).to_contain_text("owner")
     _assert_overview(page, live)
 
+    assert not faults, "chart layout faults (see the screenshots in test-artifacts/):\n" + "\n".join(faults)
     watch.assert_clean(live.base_url)
 
 

@@ -19,6 +19,8 @@ Conventions of the generated frames
 * A ``purchase`` event's ``value`` is what was paid for that line
   (``quantity * unit_price - discount_amount``); its ``properties`` name the ``order_id``.
   An ``add_to_cart`` event's ``value`` is the unit list price.
+* Order timestamps follow ``ordered_at <= paid_at <= shipped_at <= delivered_at`` where present;
+  cash-on-delivery orders have no ``paid_at`` (the courier collects the money).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from shopmind.datasets import demo_catalog as cat
+from shopmind.errors import check_param
 
 __all__ = [
     "SEGMENTS",
@@ -86,10 +89,8 @@ class DemoSize:
     def __post_init__(self) -> None:
         for name, minimum in (("products", 1), ("customers", 1), ("days", 7)):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-                raise ValueError(
-                    f"The '{name}' parameter of DemoSize must be an int >= {minimum}. Got {value!r} instead."
-                )
+            ok = isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+            check_param("DemoSize", name, value, ok, f"an int >= {minimum}")
 
     @classmethod
     def small(cls) -> DemoSize:
@@ -119,7 +120,7 @@ class DemoStore:
 
 def generate_demo_store(
     seed: int = 7,
-    size: DemoSize = DemoSize(),  # noqa: B008 - frozen dataclass, safe as a default
+    size: DemoSize = DemoSize(),  # frozen, so safe as a default
     end: dt.date = dt.date(2026, 10, 31),
 ) -> DemoStore:
     """Generate a deterministic demo store for a small rural-produce shop.
@@ -144,12 +145,12 @@ def generate_demo_store(
     >>> len(store.products), store.products["sku"].iloc[0]
     (60, 'SKU-00001')
     """
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"The 'seed' parameter of generate_demo_store must be an int >= 0. Got {seed!r} instead.")
-    if not isinstance(size, DemoSize):
-        raise ValueError(f"The 'size' parameter of generate_demo_store must be a DemoSize. Got {size!r} instead.")
-    if not isinstance(end, dt.date) or isinstance(end, dt.datetime):
-        raise ValueError(f"The 'end' parameter of generate_demo_store must be a datetime.date. Got {end!r} instead.")
+    owner = "generate_demo_store"
+    ok_seed = isinstance(seed, int | np.integer) and not isinstance(seed, bool) and seed >= 0
+    check_param(owner, "seed", seed, ok_seed, "an int >= 0")
+    check_param(owner, "size", size, isinstance(size, DemoSize), "a DemoSize")
+    ok_end = isinstance(end, dt.date) and not isinstance(end, dt.datetime)
+    check_param(owner, "end", end, ok_end, "a datetime.date")
 
     # One child stream per stage, so changing one stage leaves the others' draws unchanged.
     r_prod, r_cust, r_sess, r_ord, r_rev, r_inv = np.random.default_rng(int(seed)).spawn(6)
@@ -358,7 +359,7 @@ def _calendar(end: dt.date, days: int) -> _Calendar:
         [
             base * sale**0.8,  # price-sensitive shoppers wait for the big sales
             base,
-            base * (1 + 2.5 * sf_ramp + 2.5 * ma_ramp) * np.where(sf_holiday, 0.7, 1.0),
+            base * (1 + 3.0 * sf_ramp + 3.0 * ma_ramp) * np.where(sf_holiday, 0.7, 1.0),
             base * (1 + 0.8 * sf_ramp),  # stocking up for the New Year
             base * (1 + 0.5 * sf_ramp),  # the taste of home at New Year
             base,
@@ -372,10 +373,8 @@ def _calendar(end: dt.date, days: int) -> _Calendar:
     promo = np.where(s618_peak, 0.12, promo)
     promo = np.where(d12, 0.05, promo)
 
-    shutdown = [
-        (int(_epoch_seconds([dt.date.fromordinal(int(s) - 3)])[0]), int(_epoch_seconds([dt.date.fromordinal(int(s) + 6)])[0]))
-        for s in sf
-    ]
+    stop_days = [(dt.date.fromordinal(int(s) - 3), dt.date.fromordinal(int(s) + 6)) for s in sf]
+    shutdown = [(int(_epoch_seconds([a])[0]), int(_epoch_seconds([b])[0])) for a, b in stop_days]
     return _Calendar(
         dates=dates,
         day_start=day_start,
@@ -445,7 +444,7 @@ def _sku_quotas(rng: np.random.Generator, n: int) -> IntArray:
         return quota
     # One SKU per speciality, the rest by popularity (largest remainder, so it sums to n exactly).
     share = pop / pop.sum() * (n - len(specs))
-    quota = 1 + np.floor(share).astype(np.int64)
+    quota = np.asarray(1 + np.floor(share), dtype=np.int64)
     rest = n - int(quota.sum())
     quota[np.argsort(-(share - np.floor(share)), kind="stable")[:rest]] += 1
     return quota
@@ -495,11 +494,16 @@ def _make_products(rng: np.random.Generator, n: int, end: dt.date) -> _Catalog:
     pack_mult = np.array([cat.PACK_PRICE[_PACKS[p]][0] for p in pack_i])
     box_cost = np.array([cat.PACK_PRICE[_PACKS[p]][1] for p in pack_i])
     per_kg = np.array([specs[s].price_per_kg for s in spec_i])
-    raw = per_kg * weight * pack_mult * grade_mult * np.exp(brand_effect) * np.where(organic, 1.3, 1.0) + box_cost
+    raw = (
+        per_kg * weight * pack_mult * grade_mult * np.exp(brand_effect) * np.where(organic, 1.3, 1.0)
+        + box_cost
+    )
     price = _round_price(raw)
     cost = np.round(price * rng.uniform(0.45, 0.68, size=n), 2)
     quality = np.clip(
-        np.array([specs[s].quality for s in spec_i]) + grade_shift + brand_effect * 0.5 + 0.05 * organic, 0.0, 1.0
+        np.array([specs[s].quality for s in spec_i]) + grade_shift + brand_effect * 0.5 + 0.05 * organic,
+        0.0,
+        1.0,
     )
 
     log_p = np.log(price)
@@ -566,7 +570,10 @@ def _make_products(rng: np.random.Generator, n: int, end: dt.date) -> _Catalog:
             attr["origin_county"] = spec.county
         attrs.append(attr)
 
-    image = [f"images/products/{s.lower()}.jpg" if u < 0.7 else None for s, u in zip(sku, rng.random(n), strict=True)]
+    image = [
+        f"images/products/{s.lower()}.jpg" if u < 0.7 else None
+        for s, u in zip(sku, rng.random(n), strict=True)
+    ]
     frame = pd.DataFrame(
         {
             "sku": sku,
@@ -701,7 +708,8 @@ def _pick(rng: np.random.Generator, probs: FloatArray) -> IntArray:
     """One categorical draw per row of ``probs`` (rows need not be normalized)."""
     cdf = np.cumsum(probs, axis=1)
     u = rng.random(len(probs)) * cdf[:, -1]
-    return np.minimum((cdf < u[:, None]).sum(axis=1), probs.shape[1] - 1).astype(np.int64)
+    picked: IntArray = np.minimum((cdf < u[:, None]).sum(axis=1), probs.shape[1] - 1).astype(np.int64)
+    return picked
 
 
 def _hex(rng: np.random.Generator, shape: tuple[int, ...]) -> npt.NDArray[np.object_]:
@@ -760,7 +768,9 @@ def _make_customers(rng: np.random.Generator, n: int, cal: _Calendar) -> _People
     level = rng.integers(1, 4, size=n)
     kind = rng.random(n)
     attributes: list[dict[str, Any] | None] = [
-        None if k < 0.6 else ({"source": _SOURCES[s]} if k < 0.85 else {"source": _SOURCES[s], "member_level": int(lv)})
+        None
+        if k < 0.6
+        else ({"source": _SOURCES[s]} if k < 0.85 else {"source": _SOURCES[s], "member_level": int(lv)})
         for k, s, lv in zip(kind, src, level, strict=True)
     ]
     n_dev = 1 + (rng.random(n) < 0.4) + (rng.random(n) < 0.12)
@@ -795,7 +805,10 @@ def _make_customers(rng: np.random.Generator, n: int, cal: _Calendar) -> _People
             ),
             "activity": np.round(activity, 4),
             "churn_date": pd.Series(
-                [start + dt.timedelta(days=int(c)) if ch else None for c, ch in zip(active_to, churns, strict=True)],
+                [
+                    start + dt.timedelta(days=int(c)) if ch else None
+                    for c, ch in zip(active_to, churns, strict=True)
+                ],
                 dtype=object,
             ),
         }
@@ -865,10 +878,60 @@ class _Sessions:
 
 _SESSIONS_PER_ACTIVE_DAY = 0.07
 _HOURS = np.array(
-    [0.6, 0.3, 0.15, 0.1, 0.1, 0.2, 0.5, 1.0, 1.6, 1.9, 2.0, 2.2, 2.6, 2.3, 1.8, 1.8, 1.9, 2.1, 2.5, 3.2, 3.8, 4.0, 3.4, 1.8]
+    [
+        0.6,
+        0.3,
+        0.15,
+        0.1,
+        0.1,
+        0.2,
+        0.5,
+        1.0,
+        1.6,
+        1.9,
+        2.0,
+        2.2,
+        2.6,
+        2.3,
+        1.8,
+        1.8,
+        1.9,
+        2.1,
+        2.5,
+        3.2,
+        3.8,
+        4.0,
+        3.4,
+        1.8,
+    ]
 )
 _LIVE_HOURS = np.array(
-    [0.2, 0.1, 0, 0, 0, 0, 0, 0.1, 0.2, 0.3, 0.5, 0.5, 0.6, 0.5, 0.5, 0.5, 0.6, 0.8, 1.2, 3.0, 5.0, 5.5, 4.5, 1.5]
+    [
+        0.2,
+        0.1,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0.1,
+        0.2,
+        0.3,
+        0.5,
+        0.5,
+        0.6,
+        0.5,
+        0.5,
+        0.5,
+        0.6,
+        0.8,
+        1.2,
+        3.0,
+        5.0,
+        5.5,
+        4.5,
+        1.5,
+    ]
 )
 
 
@@ -915,7 +978,9 @@ def _time_affinity(cal: _Calendar, catalog: _Catalog) -> FloatArray:
     season = season + 0.5 * (in_season & seasonal_tea[None, :])  # 新茶上市
     spec_keys = [cat.SPECIALITIES[s].key for s in catalog.spec]
     cured = np.array([cat.SPECIALITIES[s].category.startswith("禽蛋肉/腊肉") for s in catalog.spec])
-    nuts = np.array([cat.SPECIALITIES[s].category.startswith(("干货/坚果", "干货/干果")) for s in catalog.spec])
+    nuts = np.array(
+        [cat.SPECIALITIES[s].category.startswith(("干货/坚果", "干货/干果")) for s in catalog.spec]
+    )
     crab = np.array([k == "hairy_crab" for k in spec_keys])
     gift = catalog.pack == _GIFT
     sf = cal.sf_ramp[:, None] * (1.0 * gift + 1.5 * cured + 0.8 * nuts)[None, :]
@@ -967,7 +1032,9 @@ def _top_k(
     return out
 
 
-def _simulate_sessions(rng: np.random.Generator, cal: _Calendar, catalog: _Catalog, people: _People) -> _Sessions:
+def _simulate_sessions(
+    rng: np.random.Generator, cal: _Calendar, catalog: _Catalog, people: _People
+) -> _Sessions:
     cust, day = _session_days(rng, cal, people)
     n = len(cust)
     anon = cust < 0
@@ -986,7 +1053,14 @@ def _simulate_sessions(rng: np.random.Generator, cal: _Calendar, catalog: _Catal
     )
     start = cal.day_start[day] + hour * 3600 + rng.integers(0, 3600, size=n)
     order = np.lexsort((cust, start))
-    cust, day, seg, channel, start, anon = cust[order], day[order], seg[order], channel[order], start[order], anon[order]
+    cust, day, seg, channel, start, anon = (
+        cust[order],
+        day[order],
+        seg[order],
+        channel[order],
+        start[order],
+        anon[order],
+    )
 
     k_max = min(8, len(catalog.sku))
     n_view = np.minimum(1 + rng.poisson(1.3, size=n), k_max)
@@ -1009,7 +1083,9 @@ def _simulate_sessions(rng: np.random.Generator, cal: _Calendar, catalog: _Catal
     carted = clicked & (rng.random(m) < p_cart)
     removed = carted & (rng.random(m) < np.where(v_seg == _PS, 0.22, 0.12))
     favorite = clicked & (rng.random(m) < np.where(v_seg == _QS, 0.12, 0.06))
-    social = np.isin(channel[v_sess], [_CHANNELS.index(c) for c in ("mini_program", "live_stream", "short_video")])
+    social = np.isin(
+        channel[v_sess], [_CHANNELS.index(c) for c in ("mini_program", "live_stream", "short_video")]
+    )
     shared = rng.random(m) < np.where(social, 0.05, 0.015)
     kept = carted & ~removed
     has_cart = np.bincount(v_sess, weights=kept, minlength=n) > 0
@@ -1022,7 +1098,11 @@ def _simulate_sessions(rng: np.random.Generator, cal: _Calendar, catalog: _Catal
     extra = np.where(
         v_seg == _BB,
         rng.poisson(np.where(cheap, 1.2, 0.2), size=m),
-        np.where((v_seg == _GB) & v_festive, rng.poisson(0.9, size=m), (rng.random(m) < 0.15) + (rng.random(m) < 0.03)),
+        np.where(
+            (v_seg == _GB) & v_festive,
+            rng.poisson(0.9, size=m),
+            (rng.random(m) < 0.15) + (rng.random(m) < 0.03),
+        ),
     )
     qty = (1 + extra).astype(np.int64)
     return _Sessions(
@@ -1088,8 +1168,10 @@ def _event_times(rng: np.random.Generator, cal: _Calendar, s: _Sessions) -> dict
     """Lay out every event of every session in time and return them sorted by (session, step)."""
     n = len(s.customer)
     vs, vr = s.v_sess, s.v_rank
+    n_search = int(s.search.sum())
+    no_view = np.full(n_search, -1, dtype=np.int64)
     parts: list[tuple[IntArray, IntArray, int, IntArray]] = [
-        (np.flatnonzero(s.search), np.zeros(int(s.search.sum()), dtype=np.int64), _EV["search"], np.full(int(s.search.sum()), -1)),
+        (np.flatnonzero(s.search), np.zeros(n_search, dtype=np.int64), _EV["search"], no_view),
     ]
     views = np.arange(len(vs))
     for name, mask, offset in (
@@ -1151,7 +1233,9 @@ def _build_orders_and_events(
     lo = np.lexsort((s.v_rank[line_view], line_order))
     line_view, line_order = line_view[lo], line_order[lo]
     n_l = len(line_view)
-    line_starts = np.flatnonzero(np.r_[True, line_order[1:] != line_order[:-1]]) if n_l else np.zeros(0, np.int64)
+    line_starts = (
+        np.flatnonzero(np.r_[True, line_order[1:] != line_order[:-1]]) if n_l else np.zeros(0, np.int64)
+    )
     line_no = np.arange(n_l) - np.repeat(line_starts, np.diff(np.append(line_starts, n_l))) + 1
     prod = s.v_prod[line_view]
     qty = s.qty[line_view]
@@ -1201,8 +1285,12 @@ def _build_orders_and_events(
     pw = np.array([cat.PROVINCE_WEIGHTS[p] for p in prov_names])
     other_prov = rng.choice(len(prov_names), size=n_o, p=pw / pw.sum())
     other_city = _cities(rng, [prov_names[i] for i in other_prov])
-    ship_prov = np.where(gift_to_other, [_PROV_IDX[prov_names[i]] for i in other_prov], people.province[o_cust])
-    ship_city = [oc if g else people.city[c] for g, oc, c in zip(gift_to_other, other_city, o_cust, strict=True)]
+    ship_prov = np.where(
+        gift_to_other, [_PROV_IDX[prov_names[i]] for i in other_prov], people.province[o_cust]
+    )
+    ship_city = [
+        oc if g else people.city[c] for g, oc, c in zip(gift_to_other, other_city, o_cust, strict=True)
+    ]
     any_fresh = np.bincount(line_order, weights=catalog.fresh[prod], minlength=n_o) > 0
     remote = np.isin(ship_prov, [_PROV_IDX[p] for p in cat.REMOTE_PROVINCES])
     net = gross - discount
@@ -1238,20 +1326,28 @@ def _build_orders_and_events(
     for lo_s, hi_s in cal.shutdown:
         stopped = (shipped >= lo_s) & (shipped < hi_s)
         shipped = np.where(stopped, hi_s + 9 * 3600 + rng.integers(0, 8 * 3600, size=n_o), shipped)
-    d11_rush = np.isin(cal.month[o_day], [11]) & np.isin(np.array([cal.dates[d].day for d in o_day]), range(9, 16))
-    transit = np.where(
-        any_fresh,
-        0.5 + o_dist / 1500 + rng.gamma(2.0, 0.25, size=n_o),
-        0.6 + o_dist / 900 + rng.gamma(2.0, 0.35, size=n_o),
-    ) + 1.5 * remote + 1.5 * d11_rush
+    mday = np.array([d.day for d in cal.dates], dtype=np.int64)[o_day]
+    d11_rush = (cal.month[o_day] == 11) & (mday >= 9) & (mday <= 15)  # parcels pile up after Double 11
+    transit = (
+        np.where(
+            any_fresh,
+            0.5 + o_dist / 1500 + rng.gamma(2.0, 0.25, size=n_o),
+            0.6 + o_dist / 900 + rng.gamma(2.0, 0.35, size=n_o),
+        )
+        + 1.5 * remote
+        + 1.5 * d11_rush
+    )
     delivered = shipped + (transit * _DAY).astype(np.int64)
 
     u = rng.random(n_o)
     p_cancel = np.where(o_seg == _PS, 0.07, 0.04)
     cancelled = u < p_cancel
-    refunded = ~cancelled & (u < p_cancel + np.where(any_fresh, 0.05, 0.02))
-    returned = ~cancelled & ~refunded & (u < p_cancel + np.where(any_fresh, 0.05, 0.02) + np.where(any_fresh, 0.0, 0.02))
+    p_refund = np.where(any_fresh, 0.05, 0.02)  # spoiled fruit is refunded, not sent back
+    p_return = np.where(any_fresh, 0.0, 0.02)
+    refunded = ~cancelled & (u < p_cancel + p_refund)
+    returned = ~cancelled & ~refunded & (u < p_cancel + p_refund + p_return)
     unpaid_cancel = cancelled & (rng.random(n_o) < 0.5)
+    unpaid = (cod | (paid > cal.end_s)) & ~cancelled  # checkout still open when the window ends
     not_shipped = ~cancelled & (shipped > cal.end_s)
     in_transit = ~cancelled & ~not_shipped & (delivered > cal.end_s)
     done = ~cancelled & ~not_shipped & ~in_transit
@@ -1261,10 +1357,12 @@ def _build_orders_and_events(
     status[done & refunded] = "refunded"
     status[done & returned] = "returned"
     status[in_transit] = "shipped"
-    status[not_shipped] = np.where(cod[not_shipped], "created", "paid")
+    status[not_shipped] = np.where(unpaid[not_shipped], "created", "paid")
     status[cancelled] = "cancelled"
     shipped_ok = done | in_transit
-    paid_f = np.where(cod, np.where(done, delivered, np.nan), np.where(unpaid_cancel, np.nan, paid)).astype(float)
+    # Cash on delivery is collected by the courier: no online payment time (the canonical order
+    # model also requires paid_at <= shipped_at).
+    paid_f = np.where(cod | unpaid_cancel | (paid > cal.end_s), np.nan, paid).astype(float)
     shipped_f = np.where(shipped_ok, shipped, np.nan)
     delivered_f = np.where(done, delivered, np.nan)
 
@@ -1324,8 +1422,13 @@ def _build_orders_and_events(
 
 
 def _ts(seconds: FloatArray | IntArray) -> pd.DatetimeIndex:
-    """Epoch seconds (NaN for missing) as tz-aware shop-local timestamps."""
-    return pd.to_datetime(np.asarray(seconds, dtype=np.float64), unit="s", utc=True).tz_convert(TZ)
+    """Epoch seconds (NaN for missing) as tz-aware shop-local timestamps, whole seconds."""
+    values = np.asarray(seconds, dtype=np.float64)
+    missing = np.isnan(values)
+    # Go through int64: float seconds pick up stray nanoseconds on the way to datetime64.
+    whole = np.where(missing, 0, values).astype(np.int64)
+    stamps = pd.to_datetime(whole, unit="s", utc=True).tz_convert(TZ)
+    return pd.DatetimeIndex(stamps.where(~missing, pd.NaT))
 
 
 def _events_frame(
@@ -1400,7 +1503,9 @@ def _events_frame(
     )
 
 
-def _queries(rng: np.random.Generator, cal: _Calendar, catalog: _Catalog, people: _People, s: _Sessions) -> dict[int, str]:
+def _queries(
+    rng: np.random.Generator, cal: _Calendar, catalog: _Catalog, people: _People, s: _Sessions
+) -> dict[int, str]:
     """Search text for each searching session, consistent with what the shopper then looks at."""
     first_view = np.full(len(s.customer), -1, dtype=np.int64)
     top = s.v_rank == 0
@@ -1434,7 +1539,9 @@ def _intent_queries(
     seg: int, word: str, english: bool, province: str, catalog: _Catalog, p: int
 ) -> tuple[str, ...]:
     if seg == _PS:
-        return (f"cheap {word}", f"{word} deal") if english else (f"{word} 特价", f"便宜{word}", f"{word} 包邮")
+        return (
+            (f"cheap {word}", f"{word} deal") if english else (f"{word} 特价", f"便宜{word}", f"{word} 包邮")
+        )
     if seg == _QS:
         if catalog.cert_score[p] >= 1.0:
             return (f"organic {word}",) if english else (f"有机{word}",)
@@ -1452,7 +1559,12 @@ def _intent_queries(
 
 
 def _make_reviews(
-    rng: np.random.Generator, cal: _Calendar, catalog: _Catalog, people: _People, orders: _Orders, items: _Items
+    rng: np.random.Generator,
+    cal: _Calendar,
+    catalog: _Catalog,
+    people: _People,
+    orders: _Orders,
+    items: _Items,
 ) -> pd.DataFrame:
     o = items.order
     st = orders.status[o]
@@ -1479,14 +1591,16 @@ def _make_reviews(
     has_title = rng.random(n) < 0.35
     texts, titles = [], []
     for j in range(n):
-        text, title = _review_text(catalog.family[prod[j]], int(rating[j]), bool(late[j]), bool(english[j]), draws[j])
+        text, title = _review_text(
+            catalog.family[prod[j]], int(rating[j]), bool(late[j]), bool(english[j]), draws[j]
+        )
         texts.append(text)
         titles.append(title if has_title[j] else None)
     lengths = np.array([len(t) for t in texts])
     helpful = rng.poisson(0.4 + 1.2 * (rating <= 2) + 0.2 * (rating == 5) + lengths / 60.0)
 
     # A few unverified reviews without an order: one-star or five-star, the usual suspects.
-    n_fake = max(1, int(round(0.03 * n))) if n else 0
+    n_fake = max(1, round(0.03 * n)) if n else 0
     f_prod = rng.integers(0, len(catalog.sku), size=n_fake)
     f_cust = rng.integers(0, len(people.ids), size=n_fake)
     f_rating = np.where(rng.random(n_fake) < 0.6, 5, 1).astype(np.int64)
@@ -1523,7 +1637,9 @@ def _make_reviews(
     return frame
 
 
-def _review_text(family: str, rating: int, late: bool, english: bool, draws: npt.NDArray[np.int64]) -> tuple[str, str]:
+def _review_text(
+    family: str, rating: int, late: bool, english: bool, draws: npt.NDArray[np.int64]
+) -> tuple[str, str]:
     pos = (cat.REVIEW_POS_EN if english else cat.REVIEW_POS_ZH)[family]
     neg = (cat.REVIEW_NEG_EN if english else cat.REVIEW_NEG_ZH)[family]
     logistics = cat.REVIEW_LOGISTICS_EN if english else cat.REVIEW_LOGISTICS_ZH
@@ -1561,7 +1677,9 @@ def _make_inventory(
 ) -> pd.DataFrame:
     n = len(catalog.sku)
     ordered = orders.frame["ordered_at"]
-    recent_order = (ordered >= ordered.max() - pd.Timedelta(days=28)).to_numpy() if len(ordered) else np.zeros(0, bool)
+    recent_order = (
+        (ordered >= ordered.max() - pd.Timedelta(days=28)).to_numpy() if len(ordered) else np.zeros(0, bool)
+    )
     recent = recent_order[items.order] if len(items.order) else np.zeros(0, dtype=bool)
     velocity = np.bincount(items.prod[recent], weights=items.qty[recent], minlength=n) / 28.0
     cover = rng.uniform(10, 40, size=n)
@@ -1572,12 +1690,18 @@ def _make_inventory(
     fresh_like = np.isin(family, ["fruit", "fresh", "eggs"])
     craft = family == "craft"
     lead = np.where(
-        fresh_like, rng.integers(2, 6, size=n), np.where(craft, rng.integers(15, 31, size=n), rng.integers(5, 16, size=n))
+        fresh_like,
+        rng.integers(2, 6, size=n),
+        np.where(craft, rng.integers(15, 31, size=n), rng.integers(5, 16, size=n)),
     )
     moq = np.where(
         craft,
         rng.choice([2.0, 5.0, 10.0], size=n),
-        np.where(family == "tea", rng.choice([5.0, 10.0, 20.0], size=n), rng.choice([10.0, 20.0, 50.0, 100.0], size=n)),
+        np.where(
+            family == "tea",
+            rng.choice([5.0, 10.0, 20.0], size=n),
+            rng.choice([10.0, 20.0, 50.0, 100.0], size=n),
+        ),
     )
     return pd.DataFrame(
         {

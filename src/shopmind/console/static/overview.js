@@ -8,7 +8,7 @@
     var weeks = echarts.init(document.getElementById("chart-weeks"));
     weeks.setOption({
       tooltip: { trigger: "axis" },
-      legend: { data: [data.labels.gmv, data.labels.orders] },
+      legend: { top: 0, data: [data.labels.gmv, data.labels.orders] },
       grid: { left: 60, right: 50, top: 40, bottom: 30 },
       xAxis: { type: "category", data: data.weeks.map(function (w) { return w.week; }) },
       yAxis: [{ type: "value" }, { type: "value", splitLine: { show: false } }],
