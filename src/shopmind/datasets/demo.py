@@ -1039,7 +1039,6 @@ def _simulate_sessions(
     n = len(cust)
     anon = cust < 0
     seg = np.where(anon, _ANON, people.segment[np.maximum(cust, 0)])
-    # Sort sessions by time so ids and the event log read chronologically.
     age_row = np.where(anon, 5, people.age[np.maximum(cust, 0)])
     age_row = np.where(age_row < 0, 5, age_row)
     own = people.channel_pref[np.maximum(cust, 0)]
@@ -1052,7 +1051,7 @@ def _simulate_sessions(
         rng.choice(24, size=n, p=_HOURS / _HOURS.sum()),
     )
     start = cal.day_start[day] + hour * 3600 + rng.integers(0, 3600, size=n)
-    order = np.lexsort((cust, start))
+    order = np.lexsort((cust, start))  # session ids follow time
     cust, day, seg, channel, start, anon = (
         cust[order],
         day[order],
@@ -1372,7 +1371,7 @@ def _build_orders_and_events(
         {
             "order_id": order_ids,
             "customer_id": [people.ids[c] for c in o_cust],
-            "status": pd.array(status, dtype="str"),
+            "status": list(status),
             "ordered_at": _ts(o_time),
             "paid_at": _ts(paid_f),
             "shipped_at": _ts(shipped_f),
@@ -1426,9 +1425,9 @@ def _ts(seconds: FloatArray | IntArray) -> pd.DatetimeIndex:
     values = np.asarray(seconds, dtype=np.float64)
     missing = np.isnan(values)
     # Go through int64: float seconds pick up stray nanoseconds on the way to datetime64.
-    whole = np.where(missing, 0, values).astype(np.int64)
-    stamps = pd.to_datetime(whole, unit="s", utc=True).tz_convert(TZ)
-    return pd.DatetimeIndex(stamps.where(~missing, pd.NaT))
+    stamps = np.where(missing, 0, values).astype(np.int64).astype("datetime64[s]").astype("datetime64[us]")
+    stamps[missing] = np.datetime64("NaT")
+    return pd.DatetimeIndex(stamps).tz_localize("UTC").tz_convert(TZ)
 
 
 def _events_frame(
@@ -1456,7 +1455,7 @@ def _events_frame(
     buy = etype == _EV["purchase"]
     value[buy] = paid_line[line[buy]]
 
-    queries = _queries(rng, cal, catalog, people, s)
+    queries = _queries(rng, cal, catalog, s)
     share_target = rng.integers(0, len(_SHARE_TARGETS), size=n_e)
     live = _CHANNELS.index("live_stream")
     props: list[dict[str, Any] | None] = []
@@ -1503,9 +1502,7 @@ def _events_frame(
     )
 
 
-def _queries(
-    rng: np.random.Generator, cal: _Calendar, catalog: _Catalog, people: _People, s: _Sessions
-) -> dict[int, str]:
+def _queries(rng: np.random.Generator, cal: _Calendar, catalog: _Catalog, s: _Sessions) -> dict[int, str]:
     """Search text for each searching session, consistent with what the shopper then looks at."""
     first_view = np.full(len(s.customer), -1, dtype=np.int64)
     top = s.v_rank == 0
