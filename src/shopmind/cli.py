@@ -239,7 +239,8 @@ def demo(
             f"\n[bold]Console:[/] {url}\n"
             f"  log in as user [bold]{login['username']}[/] with password [bold]{login['password']}[/],\n"
             f"  or with the API key in {login['api_key_file']}\n"
-            f"[bold]API:[/] curl -H 'Authorization: Bearer $(cat {login['api_key_file']})' http://{settings.host}:{settings.port}/v1/overview"
+            f'[bold]API:[/] curl -H "Authorization: Bearer $(cat {login["api_key_file"]})" '
+            f"http://{settings.host}:{settings.port}/v1/overview"
         )
     if serve:
         _serve(settings)

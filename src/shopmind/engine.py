@@ -315,8 +315,8 @@ class Engine:
             raise NotFoundError(f"No {table} row with {keys} in this shop.")
         return self.present(table, row, who)
 
-    def list(self, table: str, who: Principal, **kw: Any) -> list[dict[str, Any]]:
-        return [self.present(table, r, who) for r in self.data.list(table, **kw)]
+    def rows(self, table: str, who: Principal, **kw: Any) -> list[dict[str, Any]]:
+        return [self.present(table, r, who) for r in self.data.rows(table, **kw)]
 
     def counts(self) -> dict[str, int]:
         return {name: self.data.count(name) for name in t.DATA_TABLES}

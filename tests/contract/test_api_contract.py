@@ -7,8 +7,8 @@ import re
 from typing import Any
 
 import pytest
-from helpers import auth, client_for
 
+from helpers import auth, client_for
 from shopmind.api.app import create_app
 from shopmind.engine import Shopmind
 from shopmind.schema.tables import DATA_TABLES
@@ -152,7 +152,7 @@ def _seed_shop_b(sm: Shopmind) -> None:
 
 def _snapshot(sm: Shopmind, shop: str) -> dict[str, list[dict[str, Any]]]:
     data = sm.store.shop(shop)
-    return {t: data.list(t, limit=10_000) for t in DATA_TABLES}
+    return {t: data.rows(t, limit=10_000) for t in DATA_TABLES}
 
 
 def test_a_key_of_one_shop_never_reads_or_writes_another_shops_rows(sm: Shopmind) -> None:

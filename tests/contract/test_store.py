@@ -126,7 +126,7 @@ def test_insert_new_is_idempotent(store: Store) -> None:
         for i in range(1200)
     ]
     assert shop.insert_new("events", events) == 1200
-    assert shop.insert_new("events", events[:10] + [{**events[0], "event_id": "new"}]) == 1
+    assert shop.insert_new("events", [*events[:10], {**events[0], "event_id": "new"}]) == 1
     assert shop.count("events") == 1201
 
 
@@ -147,7 +147,7 @@ def test_a_shop_never_sees_another_shops_rows(store: Store) -> None:
     b.upsert("products", [product("same-sku", title="B's"), product("only-b")])
     assert a.get("products", {"sku": "same-sku"})["title"] == "A's"
     assert a.get("products", {"sku": "only-b"}) is None
-    assert [r["sku"] for r in a.list("products")] == ["same-sku"]
+    assert [r["sku"] for r in a.rows("products")] == ["same-sku"]
     assert a.count("products") == 1
     assert list(a.frame("products")["title"]) == ["A's"]
     assert a.delete("products", {"sku": "only-b"}) is False
@@ -163,7 +163,7 @@ def test_frame_list_count_delete(store: Store) -> None:
     frame = shop.frame("products", ["sku", "price"])
     assert list(frame.columns) == ["sku", "price"]
     assert sorted(frame["price"]) == [0.0, 1.0, 2.0, 3.0, 4.0]
-    assert [r["sku"] for r in shop.list("products", limit=2, offset=1)] == ["p1", "p2"]
+    assert [r["sku"] for r in shop.rows("products", limit=2, offset=1)] == ["p1", "p2"]
     assert shop.count("products", where={"price": 3.0}) == 1
     assert shop.delete("products", {"sku": "p0"}) is True
     assert shop.count("products") == 4

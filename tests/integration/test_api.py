@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from helpers import auth, client_for
 
+from helpers import auth, client_for
 from shopmind.engine import Shopmind
 
 

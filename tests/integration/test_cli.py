@@ -12,9 +12,16 @@ import pytest
 
 
 def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SHOPMIND_DATA_DIR": str(tmp_path / "data"), "SHOPMIND_SECRET_KEY": "cli-test", "COLUMNS": "200"}
+    env = {
+        **os.environ,
+        "SHOPMIND_DATA_DIR": str(tmp_path / "data"),
+        "SHOPMIND_SECRET_KEY": "cli-test",
+        "COLUMNS": "200",
+    }
     env.pop("SHOPMIND_DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "shopmind.cli", *args], capture_output=True, text=True, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "shopmind.cli", *args], capture_output=True, text=True, env=env, timeout=300
+    )
 
 
 def test_init_import_status_keys(tmp_path: Path) -> None:
@@ -64,7 +71,9 @@ def test_init_import_status_keys(tmp_path: Path) -> None:
         (["frobnicate"], 2, "No such command"),
     ],
 )
-def test_user_mistakes_get_a_message_not_a_traceback(tmp_path: Path, args: list[str], code: int, message: str) -> None:
+def test_user_mistakes_get_a_message_not_a_traceback(
+    tmp_path: Path, args: list[str], code: int, message: str
+) -> None:
     assert run(tmp_path, "init", "--shop", "farm").returncode == 0
     r = run(tmp_path, *args)
     assert r.returncode == code, (r.stdout, r.stderr)
@@ -80,6 +89,13 @@ def test_cdnow_dataset_import(tmp_path: Path) -> None:
     assert by_table["orders"]["inserted"] == 69_659
     assert by_table["customers"]["inserted"] == 23_570
     assert by_table["orders"]["rejected"] == 0
-    again = {x["table"]: x for x in json.loads(run(tmp_path, "import", "--dataset", "cdnow", "--shop", "cd", "--json").stdout)}
-    assert (again["orders"]["inserted"], again["orders"]["updated"], again["orders"]["unchanged"]) == (0, 0, 69_659)
+    again = {
+        x["table"]: x
+        for x in json.loads(run(tmp_path, "import", "--dataset", "cdnow", "--shop", "cd", "--json").stdout)
+    }
+    assert (again["orders"]["inserted"], again["orders"]["updated"], again["orders"]["unchanged"]) == (
+        0,
+        0,
+        69_659,
+    )
     assert (again["customers"]["inserted"], again["customers"]["updated"]) == (0, 0)

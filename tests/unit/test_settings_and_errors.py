@@ -45,5 +45,7 @@ def test_import_shopmind_stays_light() -> None:
     import sys
 
     code = "import sys, shopmind; heavy = [m for m in ('pandas', 'fastapi', 'sqlalchemy', 'numpy') if m in sys.modules]; print(heavy)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == "[]"

@@ -121,7 +121,7 @@ def logout(request: Request) -> Response:
 
 
 @router.get("/lang/{lang}")
-def set_language(request: Request, lang: str, next: str = "/console/") -> Response:  # noqa: A002
+def set_language(request: Request, lang: str, next: str = "/console/") -> Response:
     if lang in LANGUAGES:
         request.session["lang"] = lang
     target = next if next.startswith("/console") else "/console/"

@@ -57,8 +57,8 @@ def sales_overview(
                 "sku": r.sku,
                 "title": r.title if isinstance(r.title, str) else r.sku,
                 "title_en": r.title_en if isinstance(r.title_en, str) else None,
-                "revenue": round(float(r.revenue), 2),
-                "units": int(r.units),
+                "revenue": round(float(r.revenue), 2),  # type: ignore[arg-type]
+                "units": int(r.units),  # type: ignore[arg-type]
             }
             for r in top.itertuples()
         ]
@@ -78,7 +78,7 @@ def sales_overview(
         .agg(gmv=("total_amount", "sum"), orders=("order_id", "count"))
     )
     out["weeks"] = [
-        {"week": k.date().isoformat(), "gmv": round(float(r.gmv), 2), "orders": int(r.orders)}
+        {"week": pd.Timestamp(k).date().isoformat(), "gmv": round(float(r.gmv), 2), "orders": int(r.orders)}  # type: ignore[arg-type]
         for k, r in weekly.iterrows()
     ]
     return out

@@ -162,7 +162,7 @@ def _prepare(value: Any, kind: str | None, tz: str) -> Any:
                 ts = pd.Timestamp(value)
             except (ValueError, TypeError):
                 return value
-            if ts is pd.NaT:
+            if pd.isna(ts):
                 return value
             return (ts.tz_localize(tz) if ts.tzinfo is None else ts).to_pydatetime()
         return value
@@ -218,7 +218,7 @@ def validate_records(
                         row=first_row + i,
                         column=back.get(col, col),
                         value="" if _is_missing(value) else str(value)[:200],
-                        reason=err["msg"] if col else err["msg"],
+                        reason=err["msg"],
                     )
                 )
     return good, rejects, bad_rows
@@ -311,7 +311,7 @@ def import_frame(
     report.ignored_columns = sorted(set(report.ignored_columns) | set(ignored))
     for start in range(0, len(frame), CHUNK_ROWS):
         part = frame.iloc[start : start + CHUNK_ROWS]
-        records = part.to_dict("records")
+        records = [{str(k): v for k, v in r.items()} for r in part.to_dict("records")]
         good, rejects, bad = validate_records(
             table,
             records,

@@ -179,7 +179,7 @@ class ModelRegistry:
             cached = self._cache.get(key)
             if cached and cached[0] == mv.version:
                 return cached[1]
-        model = pickle.loads((mv.path / "artifact.pkl").read_bytes())  # noqa: S301 - our own artifact
+        model = pickle.loads((mv.path / "artifact.pkl").read_bytes())
         with self._lock:
             self._cache[key] = (mv.version, model)
         return model

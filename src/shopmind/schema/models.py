@@ -231,7 +231,7 @@ class OrderItemRow(OrderItemCreate):
     """An order line imported on its own (a flat order-lines file)."""
 
     order_id: Id
-    line_no: int = Field(ge=1)  # type: ignore[assignment]
+    line_no: int = Field(ge=1)
 
 
 CREATE_MODELS["order_items"] = OrderItemRow

@@ -21,6 +21,7 @@ import pandas as pd
 from sqlalchemy import (
     Connection,
     Engine,
+    RowMapping,
     Table,
     and_,
     bindparam,
@@ -202,7 +203,9 @@ class Store:
 
 
 def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, float) and isinstance(b, (int, float)) or isinstance(b, float) and isinstance(a, int):
+    if (isinstance(a, float) and isinstance(b, (int, float))) or (
+        isinstance(b, float) and isinstance(a, int)
+    ):
         return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
     if isinstance(a, dt.datetime) and isinstance(b, dt.datetime):
         # The database keeps microseconds; both sides are aware.
@@ -257,7 +260,7 @@ class ShopStore:
         pk = t.DATA_TABLES[table.name]
         has_ts = "updated_at" in table.c
         by_key: dict[tuple[Any, ...], Mapping[str, Any]] = {}
-        key_defaults = {c: table.c[c].default.arg for c in pk if table.c[c].default is not None}  # type: ignore[attr-defined]
+        key_defaults = {c: _column_default(table, c) for c in pk if table.c[c].default is not None}
         for row in rows:  # within a batch the last row for a key wins, like a sequential replay
             if any(c not in row for c in pk):
                 missing = [c for c in pk if c not in row and c not in key_defaults]
@@ -266,7 +269,7 @@ class ShopStore:
                 row = {**key_defaults, **row}
             by_key[tuple(row[c] for c in pk)] = row
         key_cols = [table.c[c] for c in pk]
-        existing: dict[tuple[Any, ...], Mapping[str, Any]] = {}
+        existing: dict[tuple[Any, ...], RowMapping] = {}
         if by_key:
             keys = list(by_key)
             cond = tuple_(*key_cols).in_(keys) if len(pk) > 1 else key_cols[0].in_([k[0] for k in keys])
@@ -346,7 +349,7 @@ class ShopStore:
             row = conn.execute(select(table).where(self._where_key(table, key))).mappings().first()
         return _public(row) if row else None
 
-    def list(
+    def rows(
         self,
         table_name: str,
         *,
@@ -389,8 +392,14 @@ class ShopStore:
             return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
-def _public(row: Mapping[str, Any]) -> dict[str, Any]:
+def _public(row: RowMapping | Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k != "shop_id"}
+
+
+def _column_default(table: Table, column: str) -> Any:
+    """The scalar default of a column (what a single-row insert would use), else None."""
+    default = table.c[column].default
+    return getattr(default, "arg", None) if default is not None and default.is_scalar else None
 
 
 def _fill_columns(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -401,15 +410,8 @@ def _fill_columns(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, An
         cols.update(r)
     if all(len(r) == len(cols) for r in rows):
         return rows
-    defaults = {
-        c: (
-            table.c[c].default.arg
-            if table.c[c].default is not None and table.c[c].default.is_scalar
-            else None
-        )  # type: ignore[attr-defined]
-        for c in cols
-    }
+    defaults = {c: _column_default(table, c) for c in cols}
     return [{c: r.get(c, defaults[c]) for c in cols} for r in rows]
 
 
-__all__ = ["ShopStore", "Store", "StoreError", "UpsertResult", "open_store", "SQLAlchemyError"]
+__all__ = ["SQLAlchemyError", "ShopStore", "Store", "StoreError", "UpsertResult", "open_store"]
