@@ -227,19 +227,22 @@ class Shopmind:
         return Principal(row["shop_id"], row["role"], f"user:{username}")
 
     # -- audit -------------------------------------------------------------------------------------
+    @staticmethod
+    def audit_row(
+        who: Principal, action: str, resource: str, detail: Mapping[str, Any] | None
+    ) -> dict[str, Any]:
+        return {
+            "ts": utcnow(),
+            "shop_id": who.shop_id,
+            "actor": who.actor,
+            "role": who.role,
+            "action": action,
+            "resource": resource[:200],
+            "detail": dict(detail) if detail else None,
+        }
+
     def audit(self, who: Principal, action: str, resource: str, detail: Mapping[str, Any] | None) -> None:
-        self.store.insert_row(
-            t.audit_log,
-            {
-                "ts": utcnow(),
-                "shop_id": who.shop_id,
-                "actor": who.actor,
-                "role": who.role,
-                "action": action,
-                "resource": resource[:200],
-                "detail": dict(detail) if detail else None,
-            },
-        )
+        self.store.insert_row(t.audit_log, self.audit_row(who, action, resource, detail))
 
     def audit_entries(self, shop_id: str, limit: int = 100) -> list[dict[str, Any]]:
         with self.store.engine.connect() as conn:
@@ -291,9 +294,23 @@ class Engine:
         self._overview_cache = None
         return result
 
-    def add_events(self, rows: Sequence[Mapping[str, Any]]) -> int:
-        """Append events (validated rows); events already stored (same id) are ignored."""
-        return self.data.insert_new("events", rows)
+    def add_events(
+        self, rows: Sequence[Mapping[str, Any]], *, audit: tuple[Principal, str, dict[str, Any]] | None = None
+    ) -> int:
+        """Append events (validated rows); events already stored (same id) are ignored.
+
+        ``audit`` (who, resource, detail) is written in the same transaction: one commit a batch.
+        """
+        with self.app.store.begin() as conn:
+            inserted = self.data.append_events(rows, conn=conn)
+            if audit is not None:
+                who, resource, detail = audit
+                conn.execute(
+                    t.audit_log.insert().values(
+                        **self.app.audit_row(who, "create", resource, {**detail, "inserted": inserted})
+                    )
+                )
+        return inserted
 
     # -- reads -------------------------------------------------------------------------------------
     def present(self, table: str, row: dict[str, Any], who: Principal) -> dict[str, Any]:

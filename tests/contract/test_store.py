@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import select
 
 from shopmind.errors import ConflictError, InvalidParameterError, NotFoundError
-from shopmind.schema.tables import metadata
+from shopmind.schema.tables import events, metadata
 from shopmind.store import Store, open_store
 
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -95,17 +96,36 @@ def test_composite_keys(store: Store) -> None:
     assert shop.get("inventory", {"sku": "p1", "location_id": ""})["on_hand"] == 5
 
 
-def test_timestamps_come_back_aware_and_equal(store: Store) -> None:
+@pytest.mark.parametrize("method", ["insert_new", "append_events"])
+def test_events_read_back_exactly_as_written(store: Store, method: str) -> None:
     store.create_shop("s", "S")
     shop = store.shop("s")
     when = dt.datetime(2026, 2, 17, 20, 30, 15, 123456, tzinfo=CST)
-    shop.insert_new(
-        "events", [{"event_id": "e1", "event_type": "view", "sku": "p1", "session_id": "s1", "ts": when}]
-    )
-    got = shop.get("events", {"event_id": "e1"})["ts"]
-    assert got.tzinfo is not None
-    assert got == when
-    assert got.utcoffset() == dt.timedelta(0)
+    event = {
+        "event_id": "e1",
+        "event_type": "search",
+        "session_id": "s1",
+        "query": "时令水果",
+        "ts": when,
+        "customer_id": "c1",
+        "value": 2.5,
+        "channel": "mini_program",
+        "properties": {"page": "首页", "n": [1, 2]},
+    }
+    if method == "insert_new":
+        shop.insert_new("events", [event])
+    else:
+        shop.append_events([event])
+    got = shop.get("events", {"event_id": "e1"})
+    assert got["ts"].tzinfo is not None
+    assert got["ts"] == when
+    assert got["ts"].utcoffset() == dt.timedelta(0)
+    assert {k: got[k] for k in event if k != "ts"} == {k: v for k, v in event.items() if k != "ts"}
+    assert shop.frame("events")["ts"].iloc[0] == when
+    # A range on time finds it through SQLAlchemy: both paths store the same text format.
+    with store.engine.connect() as conn:
+        window = (events.c.ts >= when - dt.timedelta(seconds=1), events.c.ts <= when)
+        assert len(conn.execute(select(events.c.event_id).where(*window)).all()) == 1
 
 
 def test_naive_timestamps_are_refused(store: Store) -> None:
@@ -117,17 +137,33 @@ def test_naive_timestamps_are_refused(store: Store) -> None:
         )
 
 
-def test_insert_new_is_idempotent(store: Store) -> None:
+@pytest.mark.parametrize("method", ["insert_new", "append_events"])
+def test_appending_events_is_idempotent(store: Store, method: str) -> None:
     store.create_shop("s", "S")
+    store.create_shop("other", "O")
     shop = store.shop("s")
+
+    def append(rows: list[dict[str, object]]) -> int:
+        return shop.insert_new("events", rows) if method == "insert_new" else shop.append_events(rows)
+
     ts = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     events = [
         {"event_id": f"e{i}", "event_type": "view", "sku": "p", "session_id": "s", "ts": ts}
         for i in range(1200)
     ]
-    assert shop.insert_new("events", events) == 1200
-    assert shop.insert_new("events", [*events[:10], {**events[0], "event_id": "new"}]) == 1
+    assert append(events) == 1200
+    assert append([*events[:10], {**events[0], "event_id": "new"}]) == 1
     assert shop.count("events") == 1201
+    assert store.shop("other").append_events(events[:5]) == 5  # the same ids in another shop are new
+    assert shop.count("events") == 1201
+
+
+def test_append_events_refuses_naive_timestamps(store: Store) -> None:
+    store.create_shop("s", "S")
+    with pytest.raises(InvalidParameterError, match="without a time zone"):
+        store.shop("s").append_events(
+            [{"event_id": "e", "event_type": "view", "ts": dt.datetime(2026, 1, 1)}]
+        )
 
 
 def test_money_is_exact_to_the_cent(store: Store) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -36,9 +37,10 @@ def create_app(sm: Shopmind | None = None, settings: Settings | None = None) -> 
     async def audit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         response = await call_next(request)
         who = getattr(request.state, "principal", None)
-        if who is not None and request.url.path.startswith("/v1/") and request.url.path != "/v1/me":
+        path = request.url.path
+        audited = getattr(request.state, "audited", False)
+        if who is not None and not audited and path.startswith("/v1/") and path != "/v1/me":
             detail: dict[str, Any] = {"status": response.status_code}
-            detail.update(getattr(request.state, "audit_detail", None) or {})
             if request.url.query:
                 detail["query"] = request.url.query[:200]
             await run_in_threadpool(
@@ -82,4 +84,8 @@ def create_app(sm: Shopmind | None = None, settings: Settings | None = None) -> 
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    # The app imports pandas and friends: ~150,000 long-lived objects that every full garbage
+    # collection would scan again (~80 ms, the p95 of event ingestion). Move them out of its way.
+    gc.collect()
+    gc.freeze()
     return app
