@@ -28,6 +28,7 @@ import os
 import platform
 import random
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -87,7 +88,9 @@ def postgres_server() -> Iterator[str]:
         return
     bindir = _pg_bindir()
     if bindir is None:
-        raise SystemExit("PostgreSQL server binaries not found. Run `make system-deps` (installs Debian's postgresql).")
+        raise SystemExit(
+            "PostgreSQL server binaries not found. Run `make system-deps` (installs Debian's postgresql)."
+        )
     base = Path(tempfile.mkdtemp(prefix="shopmind-bench-pg-"))
     data, sock, log = base / "data", base / "sock", base / "server.log"
     sock.mkdir()
@@ -97,7 +100,18 @@ def postgres_server() -> Iterator[str]:
         for p in (base, sock):
             shutil.chown(p, "postgres", "postgres")
     subprocess.run(
-        [*run_as, str(bindir / "initdb"), "-D", str(data), "-U", "shopmind", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"],
+        [
+            *run_as,
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "shopmind",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        ],
         check=True,
         capture_output=True,
     )
@@ -114,7 +128,9 @@ def postgres_server() -> Iterator[str]:
     try:
         yield f"postgresql+psycopg://shopmind@127.0.0.1:{port}"
     finally:
-        subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
+        subprocess.run(
+            [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], capture_output=True
+        )
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -218,7 +234,7 @@ def running_server(env: dict[str, str], profile: Path | None = None) -> Iterator
     cmd = [sys.executable, str(Path(__file__).resolve()), "--serve", str(port)]
     if profile is not None:
         py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
-        cmd = [py_spy, "record", "-o", str(profile), "-f", "speedscope", "-r", "200", "--", *cmd]
+        cmd = [py_spy, "record", "-o", str(profile), "-f", "raw", "-r", "250", "--threads", "--", *cmd]
     proc = subprocess.Popen(cmd, env={**os.environ, **env})
     base = f"http://127.0.0.1:{port}"
     try:
@@ -237,7 +253,7 @@ def running_server(env: dict[str, str], profile: Path | None = None) -> Iterator
         yield base
     finally:
         if proc.poll() is None:
-            proc.send_signal(2)  # SIGINT: uvicorn (and py-spy) shut down cleanly
+            proc.send_signal(signal.SIGINT)  # uvicorn (and py-spy) shut down cleanly
             try:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -330,12 +346,21 @@ def import_cdnow(settings: Any) -> tuple[float, int]:
     stored = sum(r.inserted for r in reports)
     rejected = sum(r.rejected for r in reports)
     if rows != CDNOW_ROWS or stored != rows or rejected:
-        raise RuntimeError(f"CDNOW import stored {stored} of {rows} rows ({rejected} rejected); expected {CDNOW_ROWS}.")
+        raise RuntimeError(
+            f"CDNOW import stored {stored} of {rows} rows ({rejected} rejected); expected {CDNOW_ROWS}."
+        )
     return seconds, stored
 
 
 def bench_backend(
-    name: str, url: str, workdir: Path, *, batches: int, two_clients: bool, do_import: bool, profile: Path | None
+    name: str,
+    url: str,
+    workdir: Path,
+    *,
+    batches: int,
+    two_clients: bool,
+    do_import: bool,
+    profile: Path | None,
 ) -> dict[str, Any]:
     from shopmind.config import Settings
     from shopmind.engine import Shopmind
@@ -400,6 +425,7 @@ def _fmt(v: Any) -> str:
 
 
 def print_table(rows: list[dict[str, Any]], title: str) -> None:
+    notes = [f"{r['system']}: {r['source']}" for r in rows if r.get("source")]
     try:
         from rich.console import Console
         from rich.table import Table
@@ -408,8 +434,9 @@ def print_table(rows: list[dict[str, Any]], title: str) -> None:
         print("  ".join(h for h, _ in _COLUMNS))
         for r in rows:
             print("  ".join(_fmt(r.get(k)) for _, k in _COLUMNS))
+        print("\n".join(notes))
         return
-    table = Table(title=title)
+    table = Table(title=title, caption="\n".join(notes) or None)
     for header, _ in _COLUMNS:
         table.add_column(header, justify="left" if header == "system" else "right")
     for r in rows:
@@ -429,11 +456,19 @@ def machine() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--batches", type=int, default=60, help="Timed batches of 1,000 events per run (default 60).")
+    parser.add_argument(
+        "--batches", type=int, default=60, help="Timed batches of 1,000 events per run (default 60)."
+    )
     parser.add_argument("--quick", action="store_true", help="10 batches, one client only (a smoke run).")
-    parser.add_argument("--backends", default="sqlite,postgresql", help="Comma-separated: sqlite, postgresql.")
+    parser.add_argument(
+        "--backends", default="sqlite,postgresql", help="Comma-separated: sqlite, postgresql."
+    )
     parser.add_argument("--no-import", action="store_true", help="Skip the CDNOW import measurement.")
-    parser.add_argument("--profile", type=Path, help="Record the server with py-spy into DIR/<backend>.speedscope.json.")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="Record the server with py-spy (on PATH) into DIR/<backend>.txt (collapsed stacks).",
+    )
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
@@ -451,13 +486,19 @@ def main(argv: list[str] | None = None) -> int:
 
     rows: list[dict[str, Any]] = []
     for name in backends:
-        with tempfile.TemporaryDirectory(prefix=f"shopmind-bench-{name}-") as tmp, contextlib.ExitStack() as stack:
+        with (
+            tempfile.TemporaryDirectory(prefix=f"shopmind-bench-{name}-") as tmp,
+            contextlib.ExitStack() as stack,
+        ):
             workdir = Path(tmp)
             if name == "sqlite":
                 url = f"sqlite:///{workdir / 'shop.db'}"
             else:
                 url = new_pg_database(stack.enter_context(postgres_server()))
-            print(f"{name}: {WARMUP_BATCHES} warm-up + {batches} timed batches of {BATCH:,} events ...", flush=True)
+            print(
+                f"{name}: {WARMUP_BATCHES} warm-up + {batches} timed batches of {BATCH:,} events ...",
+                flush=True,
+            )
             rows.append(
                 bench_backend(
                     name,
@@ -466,7 +507,7 @@ def main(argv: list[str] | None = None) -> int:
                     batches=batches,
                     two_clients=not args.quick,
                     do_import=not args.no_import,
-                    profile=args.profile / f"{name}.speedscope.json" if args.profile else None,
+                    profile=args.profile / f"{name}.txt" if args.profile else None,
                 )
             )
     rows.append(GORSE_ROW)
