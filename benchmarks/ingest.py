@@ -22,14 +22,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import glob
 import json
 import os
 import platform
 import random
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,6 +41,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from shopmind.devtools.postgres import free_port, new_database, postgres_server
 
 BATCH = 1_000
 WARMUP_BATCHES = 3
@@ -59,89 +59,6 @@ GORSE_ROW: dict[str, Any] = {
     "measured": False,
     "source": "Gorse docs: feedback insert 62.5 ms per 1,000 (published figure, not measured here)",
 }
-
-
-# -- a throwaway PostgreSQL server (the logic of tests/conftest.py) ---------------------------------
-def _pg_bindir() -> Path | None:
-    for d in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
-        if Path(d, "initdb").exists():
-            return Path(d)
-    found = shutil.which("pg_ctl")
-    return Path(found).parent if found else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.contextmanager
-def postgres_server() -> Iterator[str]:
-    """URL (without database) of a PostgreSQL server living as long as the context.
-
-    Same settings as the test server (fsync off, synchronous_commit off): this measures shopmind,
-    not the disk. Set ``SHOPMIND_TEST_POSTGRES_URL`` to use a server of your own instead.
-    """
-    if url := os.environ.get("SHOPMIND_TEST_POSTGRES_URL"):
-        yield url.rsplit("/", 1)[0]
-        return
-    bindir = _pg_bindir()
-    if bindir is None:
-        raise SystemExit(
-            "PostgreSQL server binaries not found. Run `make system-deps` (installs Debian's postgresql)."
-        )
-    base = Path(tempfile.mkdtemp(prefix="shopmind-bench-pg-"))
-    data, sock, log = base / "data", base / "sock", base / "server.log"
-    sock.mkdir()
-    run_as: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses to run as root: run the server as the postgres user
-        run_as = ["runuser", "-u", "postgres", "--"]
-        for p in (base, sock):
-            shutil.chown(p, "postgres", "postgres")
-    subprocess.run(
-        [
-            *run_as,
-            str(bindir / "initdb"),
-            "-D",
-            str(data),
-            "-U",
-            "shopmind",
-            "--auth=trust",
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    port = _free_port()
-    opts = (
-        f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
-        " -c full_page_writes=off"
-    )
-    subprocess.run(
-        [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(log), "-w", "start"],
-        check=True,
-        capture_output=True,
-    )
-    try:
-        yield f"postgresql+psycopg://shopmind@127.0.0.1:{port}"
-    finally:
-        subprocess.run(
-            [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], capture_output=True
-        )
-        shutil.rmtree(base, ignore_errors=True)
-
-
-def new_pg_database(server: str) -> str:
-    """Create an empty database on ``server``; returns its URL."""
-    import psycopg
-
-    name = f"bench_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(server.replace("+psycopg", "") + "/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return f"{server}/{name}"
 
 
 # -- events -----------------------------------------------------------------------------------------
@@ -230,7 +147,7 @@ def serve(host: str, port: int) -> None:
 @contextlib.contextmanager
 def running_server(env: dict[str, str], profile: Path | None = None) -> Iterator[str]:
     """Start ``serve`` in a child process (optionally under py-spy); yield its base URL."""
-    port = _free_port()
+    port = free_port()
     cmd = [sys.executable, str(Path(__file__).resolve()), "--serve", str(port)]
     if profile is not None:
         py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
@@ -494,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
             if name == "sqlite":
                 url = f"sqlite:///{workdir / 'shop.db'}"
             else:
-                url = new_pg_database(stack.enter_context(postgres_server()))
+                url = new_database(stack.enter_context(postgres_server()))
             print(
                 f"{name}: {WARMUP_BATCHES} warm-up + {batches} timed batches of {BATCH:,} events ...",
                 flush=True,
