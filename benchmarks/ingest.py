@@ -382,6 +382,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-import", action="store_true", help="Skip the CDNOW import measurement.")
     parser.add_argument(
+        "--out", type=Path, default=RESULTS, help=f"Where to write the JSON (default {RESULTS})."
+    )
+    parser.add_argument(
         "--profile",
         type=Path,
         help="Record the server with py-spy (on PATH) into DIR/<backend>.txt (collapsed stacks).",
@@ -445,9 +448,9 @@ def main(argv: list[str] | None = None) -> int:
         "rows": rows,
     }
     print_table(rows, f"ingest: POST /v1/events in batches of {BATCH:,}; CDNOW import")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    print(f"Wrote {RESULTS}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    print(f"Wrote {args.out}")
     return 0
 
 
