@@ -72,6 +72,15 @@ def _open() -> Any:
     return Shopmind.open(_state.get("settings") or Settings())
 
 
+def _cli_actor(shop: str) -> Any:
+    """The audit log's name for whoever runs the CLI: the operating-system user."""
+    import getpass
+
+    from shopmind.engine import Principal
+
+    return Principal(shop, "owner", f"cli:{getpass.getuser()}")
+
+
 def _emit(as_json: bool, payload: Any, human: Callable[[], None]) -> None:
     if as_json:
         out.print_json(json.dumps(payload, default=str, ensure_ascii=False))
@@ -158,6 +167,8 @@ def import_(
             ]
     else:
         raise ShopmindError("Give a file to import, or --dataset NAME. See `shopmind import --help`.")
+    for r in reports:
+        sm.audit(_cli_actor(shop), "import", r.table, r.as_dict())
     _print_reports(reports, as_json)
 
 
@@ -278,6 +289,8 @@ def train(
     with _bar("training", len(kinds)) as advance:
         done = engine.train(kinds, on_start=lambda _k: None)
         advance(len(kinds))
+    for v in done:
+        sm.audit(_cli_actor(shop), "train", f"models/{v.kind}", {"version": v.version})
     payload = [
         {"kind": v.kind, "version": v.version, "metrics": v.meta["metrics"], "data_size": v.meta["data_size"]}
         for v in done

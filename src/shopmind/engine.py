@@ -201,6 +201,24 @@ class Shopmind:
             )
         return Principal(row["shop_id"], row["role"], f"key:{key_id}")
 
+    def session_principal(self, session: Mapping[str, Any]) -> Principal | None:
+        """The caller of a console session, if its key or account is still valid: a revoked key or a
+        disabled account ends its sessions at once, and a changed role applies at once."""
+        actor = str(session.get("actor") or "")
+        kind, _, name = actor.partition(":")
+        row = (
+            self.store.get_api_key(name)
+            if kind == "key"
+            else self.store.get_user(name)
+            if kind == "user"
+            else None
+        )
+        if row is None or row.get("revoked_at") is not None or row.get("disabled_at") is not None:
+            return None
+        if row["shop_id"] != session.get("shop_id"):
+            return None
+        return Principal(row["shop_id"], row["role"], actor)
+
     def create_user(self, shop_id: str, username: str, password: str, role: str = "owner") -> None:
         if role not in t.ROLES:
             raise InvalidParameterError(f"Unknown role {role!r}. Use one of: {', '.join(t.ROLES)}.")

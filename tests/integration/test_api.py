@@ -251,3 +251,31 @@ def test_openapi_documents_every_route(sqlite_sm: Shopmind) -> None:
         "/v1/inventory/{item_id}",
     ):
         assert path in spec["paths"]
+
+
+def test_console_sessions_end_when_the_key_is_revoked(sqlite_sm: Shopmind) -> None:
+    c = client_for(sqlite_sm)
+    key_id, key = sqlite_sm.create_api_key("a", "console", "analyst")
+    r = c.post("/console/login", data={"api_key": key}, follow_redirects=False)
+    assert r.status_code == 303
+    assert c.get("/v1/me").json()["role"] == "analyst"  # the session cookie authenticates the API too
+    assert c.get("/console/", follow_redirects=False).status_code == 200
+    sqlite_sm.revoke_api_key(key_id)
+    assert c.get("/v1/me").status_code == 401
+    assert c.get("/console/", follow_redirects=False).headers["location"] == "/console/login"
+
+
+def test_console_login_with_a_user_account(sqlite_sm: Shopmind) -> None:
+    sqlite_sm.create_user("a", "li", "correct horse", "owner")
+    c = client_for(sqlite_sm)
+    bad = c.post("/console/login", data={"username": "li", "password": "wrong"})
+    assert "Wrong user name or password" in bad.text
+    assert c.get("/v1/me").status_code == 401
+    assert (
+        c.post(
+            "/console/login", data={"username": "li", "password": "correct horse"}, follow_redirects=False
+        ).status_code
+        == 303
+    )
+    assert c.get("/v1/me").json()["actor"] == "user:li"
+    assert "console" in {e["resource"] for e in sqlite_sm.audit_entries("a")}

@@ -57,6 +57,14 @@ def test_init_import_status_keys(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)[0]["kind"] == "popularity"
 
+    # The CLI's imports, trainings and key changes are in the audit log, under the OS user.
+    from shopmind.config import Settings
+    from shopmind.engine import Shopmind
+
+    sm = Shopmind.open(Settings(data_dir=tmp_path / "data", secret_key="cli-test"))
+    actions = {(e["action"], e["resource"]) for e in sm.audit_entries("farm") if e["actor"].startswith("cli")}
+    assert {("import", "products"), ("train", "models/popularity"), ("delete", f"api_keys/{key_id}")} <= actions
+
 
 @pytest.mark.parametrize(
     ("args", "code", "message"),

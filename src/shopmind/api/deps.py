@@ -23,11 +23,12 @@ def get_principal(request: Request, sm: Annotated[Shopmind, Depends(get_app)]) -
         who = sm.authenticate_key(key)
     else:
         session = request.scope.get("session") or {}
-        if not session.get("shop_id"):
+        found = sm.session_principal(session) if session.get("actor") else None
+        if found is None:
             raise AuthenticationError(
                 "No credentials. Send your API key as 'Authorization: Bearer sm_...' or log in to the console."
             )
-        who = Principal(session["shop_id"], session["role"], session["actor"])
+        who = found
     request.state.principal = who
     return who
 

@@ -63,8 +63,10 @@ def _lang(request: Request) -> str:
 
 
 def _who(request: Request) -> Principal | None:
-    s = request.session
-    return Principal(s["shop_id"], s["role"], s["actor"]) if s.get("shop_id") else None
+    if not request.session.get("actor"):
+        return None
+    sm: Shopmind = request.app.state.shopmind
+    return sm.session_principal(request.session)
 
 
 def _render(request: Request, template: str, **ctx: Any) -> HTMLResponse:
