@@ -63,7 +63,11 @@ def test_init_import_status_keys(tmp_path: Path) -> None:
 
     sm = Shopmind.open(Settings(data_dir=tmp_path / "data", secret_key="cli-test"))
     actions = {(e["action"], e["resource"]) for e in sm.audit_entries("farm") if e["actor"].startswith("cli")}
-    assert {("import", "products"), ("train", "models/popularity"), ("delete", f"api_keys/{key_id}")} <= actions
+    assert {
+        ("import", "products"),
+        ("train", "models/popularity"),
+        ("delete", f"api_keys/{key_id}"),
+    } <= actions
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.types import Scope
 
 from shopmind import __version__
+from shopmind.console.regions import region_name
 from shopmind.engine import Principal, Shopmind
 from shopmind.errors import AuthenticationError, ShopmindError
 
@@ -138,6 +139,9 @@ def overview(request: Request) -> Response:
     sm: Shopmind = request.app.state.shopmind
     engine = sm.engine(who.shop_id)
     data = engine.overview()
+    lang = _lang(request)
+    regions = [{**r, "region": region_name(r["region"], lang)} for r in data["regions"]]
+    data = {**data, "regions": regions}
     sm.audit(who, "read", "console/overview", None)
     return _render(
         request, "overview.html", who=who, page="overview", data=data, shop=sm.store.get_shop(who.shop_id)
