@@ -14,9 +14,9 @@ from fastapi.templating import Jinja2Templates
 from starlette.types import Scope
 
 from shopmind import __version__
-from shopmind.console.regions import region_name
 from shopmind.engine import Principal, Shopmind
 from shopmind.errors import AuthenticationError, ShopmindError
+from shopmind.features.geo import region_name
 
 HERE = Path(__file__).parent
 LANGUAGES = ("zh-CN", "en")
