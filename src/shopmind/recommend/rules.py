@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -88,21 +89,19 @@ class ProductFacts:
         """From the canonical ``products`` and ``inventory`` tables."""
         p = products.set_index("sku")
 
-        def col(name: str) -> dict[str, object]:
-            return p[name].dropna().to_dict() if name in p else {}
+        def col(name: str) -> dict[str, Any]:
+            return {str(k): v for k, v in p[name].dropna().items()} if name in p else {}
 
         stock: dict[str, bool] = {}
         if inventory is not None and len(inventory):
-            stock = (inventory.groupby("sku")["on_hand"].sum() > 0).to_dict()
+            stock = {str(k): bool(v) for k, v in (inventory.groupby("sku")["on_hand"].sum() > 0).items()}
         return cls(
-            category={str(k): str(v) for k, v in col("category").items()},
-            active={str(k): v == "active" for k, v in col("status").items()},
-            in_stock={str(k): bool(v) for k, v in stock.items()},
-            shelf_life_days={str(k): int(v) for k, v in col("shelf_life_days").items()},  # type: ignore[call-overload]
-            origin_province={str(k): str(v) for k, v in col("origin_province").items()},
-            harvest_months={
-                str(k): tuple(int(m) for m in v) for k, v in col("harvest_months").items() if len(v)
-            },  # type: ignore[arg-type]
+            category={k: str(v) for k, v in col("category").items()},
+            active={k: v == "active" for k, v in col("status").items()},
+            in_stock=stock,
+            shelf_life_days={k: int(v) for k, v in col("shelf_life_days").items()},
+            origin_province={k: str(v) for k, v in col("origin_province").items()},
+            harvest_months={k: tuple(int(m) for m in v) for k, v in col("harvest_months").items() if len(v)},
         )
 
     def category_key(self, sku: str, depth: int) -> str:
