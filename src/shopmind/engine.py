@@ -109,8 +109,9 @@ Trainer = Callable[[ShopStore], tuple[Any, dict[str, Any], dict[str, int]]]
 
 def _trainers() -> dict[str, Trainer]:
     from shopmind.recommend.popularity import train_popularity
+    from shopmind.recommend.train import train_recommender
 
-    return {"popularity": train_popularity}
+    return {"popularity": train_popularity, "recommender": train_recommender}
 
 
 class Shopmind:
@@ -389,6 +390,81 @@ class Engine:
             mv = self.app.registry.promoted(self.shop_id, kind)
             out.append({"kind": kind, "version": mv.version if mv else None, "meta": mv.meta if mv else None})
         return out
+
+    # -- recommendations ---------------------------------------------------------------------------
+    def recent_events(
+        self, *, customer_id: str | None = None, session_id: str | None = None, minutes: int = 30
+    ) -> pd.DataFrame:
+        """The latest events of a customer or a session (what makes recommendations real-time)."""
+        ev = t.events
+        col = ev.c.customer_id if customer_id is not None else ev.c.session_id
+        since = utcnow() - dt.timedelta(minutes=minutes)
+        stmt = (
+            select(ev.c.event_type, ev.c.sku, ev.c.query, ev.c.ts)
+            .where(
+                ev.c.shop_id == self.shop_id,
+                col == (customer_id if customer_id is not None else session_id),
+                ev.c.ts >= since,
+            )
+            .order_by(ev.c.ts.desc())
+            .limit(100)
+        )
+        return pd.DataFrame(self.data.execute(stmt), columns=["event_type", "sku", "query", "ts"])
+
+    def purchased(self, customer_id: str) -> set[str]:
+        """Everything the customer bought, from orders and purchase events (also since training)."""
+        oi, o, ev = t.order_items, t.orders, t.events
+        from_orders = (
+            select(oi.c.sku)
+            .join(o, (o.c.shop_id == oi.c.shop_id) & (o.c.order_id == oi.c.order_id))
+            .where(oi.c.shop_id == self.shop_id, o.c.customer_id == customer_id, o.c.status != "cancelled")
+        )
+        from_events = select(ev.c.sku).where(
+            ev.c.shop_id == self.shop_id, ev.c.customer_id == customer_id, ev.c.event_type == "purchase"
+        )
+        return {r["sku"] for r in self.data.execute(from_orders.union(from_events)) if r["sku"]}
+
+    def recommend(
+        self,
+        customer_id: str | None,
+        n: int = 10,
+        *,
+        session_id: str | None = None,
+        events: pd.DataFrame | None = None,
+        province: str | None = None,
+        categories: Sequence[str] = (),
+        onboarding: Sequence[str] = (),
+    ) -> list[Any]:
+        """Recommendations for a customer or an anonymous session, reading their latest events."""
+        model = self.model("recommender")
+        recent = []
+        if customer_id is not None:
+            recent.append(self.recent_events(customer_id=customer_id))
+        if session_id is not None:
+            recent.append(self.recent_events(session_id=session_id))
+        if events is not None and len(events):
+            recent.append(events)
+        frame = (
+            pd.concat([r for r in recent if len(r)], ignore_index=True)
+            if any(len(r) for r in recent)
+            else None
+        )
+        if customer_id is not None and province is None:
+            row = self.data.get("customers", {"customer_id": customer_id})
+            province = row["province"] if row else None
+        bought = self.purchased(customer_id) if customer_id is not None else set()
+        return list(
+            model.recommend(
+                customer_id,
+                n,
+                recent_events=frame,
+                purchased=bought,
+                province=province,
+                categories=categories,
+                onboarding=onboarding,
+                now=dt.datetime.now(dt.UTC),
+            )
+        )
 
     # -- analytics ---------------------------------------------------------------------------------
     def overview(self, max_age_s: float = 30.0) -> dict[str, Any]:

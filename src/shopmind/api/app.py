@@ -54,11 +54,12 @@ def create_app(sm: Shopmind | None = None, settings: Settings | None = None) -> 
     )
     app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
 
-    from shopmind.api.routes import data, events, system
+    from shopmind.api.routes import data, events, recommend, system
     from shopmind.console import routes as console
 
     app.include_router(system.router)
     app.include_router(events.router)
+    app.include_router(recommend.router)
     app.include_router(data.router)
     console.mount(app)
 

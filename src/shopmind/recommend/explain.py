@@ -3,7 +3,7 @@
 Reasons are ``code`` or ``code:detail`` strings set by the sources and the ranker:
 ``similar_to:<sku>``, ``popular``, ``popular_in_region:<province>``, ``trending``, ``in_season``,
 ``collaborative``, ``similar_customers``, ``session_query:<text>``, ``new_item``, ``promoted``,
-``onboarding:<category>``.
+``onboarding:<category>``, ``also_viewed``, ``bought_together``, ``similar_product``.
 """
 
 from __future__ import annotations
@@ -82,6 +82,9 @@ def explain(
         "similar_customers": ("与您相似的顾客也买了", "Customers like you also bought this"),
         "new_item": ("新品上架", "New arrival"),
         "promoted": ("店铺精选推荐", "Featured by the shop"),
+        "also_viewed": ("看过此商品的顾客也看了", "Customers who viewed this also viewed"),
+        "bought_together": ("经常一起购买", "Frequently bought together"),
+        "similar_product": ("相似商品", "A similar product"),
     }
     zh, en = fixed.get(code, ("为您推荐", "Recommended for you"))
     return Explanation(code, d, zh, en)

@@ -195,6 +195,7 @@ events = Table(
     Column("properties", JSON),
     Index("ix_events_time", "shop_id", "ts"),
     Index("ix_events_customer", "shop_id", "customer_id", "ts"),
+    Index("ix_events_session", "shop_id", "session_id", "ts"),
 )
 
 reviews = Table(
