@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from shopmind.auth.secrets import (
     ContactCipher,
@@ -453,6 +453,14 @@ class Engine:
             row = self.data.get("customers", {"customer_id": customer_id})
             province = row["province"] if row else None
         bought = self.purchased(customer_id) if customer_id is not None else set()
+        inv = t.inventory
+        empty = (
+            select(inv.c.sku)
+            .where(inv.c.shop_id == self.shop_id)
+            .group_by(inv.c.sku)
+            .having(func.sum(inv.c.on_hand) <= 0)
+        )
+        out_of_stock = {r["sku"] for r in self.data.execute(empty)}
         return list(
             model.recommend(
                 customer_id,
@@ -462,6 +470,7 @@ class Engine:
                 province=province,
                 categories=categories,
                 onboarding=onboarding,
+                out_of_stock=out_of_stock,
                 now=dt.datetime.now(dt.UTC),
             )
         )

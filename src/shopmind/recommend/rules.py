@@ -120,6 +120,8 @@ class RuleContext:
     province: str | None = None
     purchased: set[str] = field(default_factory=set)
     include_categories: tuple[str, ...] = ()  # per request, on top of the config's
+    out_of_stock: set[str] = field(default_factory=set)  # stock now, which may differ from training
+    recently_viewed: set[str] = field(default_factory=set)  # shown elsewhere on the page, not pushed again
 
 
 def why_excluded(
@@ -132,7 +134,9 @@ def why_excluded(
     """The rule that leaves ``sku`` out for this customer, or None if it may be shown."""
     if not facts.active.get(sku, True):
         return "inactive"
-    if config.exclude_out_of_stock and facts.in_stock.get(sku) is False:
+    if sku in context.recently_viewed:
+        return "recently_viewed"
+    if config.exclude_out_of_stock and (sku in context.out_of_stock or facts.in_stock.get(sku) is False):
         return "out_of_stock"
     category = facts.category.get(sku, "")
     if (

@@ -251,17 +251,21 @@ class ShopRecommender:
         for s in self.trending_.top(100):
             bonus = 0.3 * s.score / trend_top
             pool[s.id] = pool.get(s.id, 0.0) + bonus
-            if bonus > 0.2 and why.get(s.id) == "popular":
+            if why.get(s.id, "popular") == "popular" and bonus > 0.2:
                 why[s.id] = "trending"
+            why.setdefault(s.id, "trending")
+        if categories:
+            # Everything in the chosen categories competes, not only what is already popular.
+            prefixes = tuple(categories)
+            for sku, category in self.facts_.category.items():
+                if category.startswith(prefixes):
+                    pool[sku] = pool.get(sku, 0.0) + 10.0
+                    why[sku] = f"onboarding:{category.split('/')[-1]}"
         for sku in list(pool):
             if self.facts_.in_season(sku, today):
                 pool[sku] += 0.5
                 if why[sku] == "popular":
                     why[sku] = "in_season"
-        if categories:
-            for sku in [k for k in pool if self.facts_.category.get(k, "").startswith(tuple(categories))]:
-                pool[sku] += 10.0
-                why[sku] = f"onboarding:{self.facts_.category.get(sku, '').split('/')[-1]}"
         order = sorted(pool, key=lambda k: -pool[k])
         return [Scored(k, pool[k], why[k]) for k in order[: n * 4]]
 
@@ -289,6 +293,7 @@ class ShopRecommender:
         province: str | None = None,
         categories: Sequence[str] = (),
         onboarding: Sequence[str] = (),
+        out_of_stock: set[str] | None = None,
         now: dt.datetime | None = None,
         rules: RuleConfig | None = None,
     ) -> list[Recommendation]:
@@ -309,6 +314,8 @@ class ShopRecommender:
             Only these category paths (prefixes).
         onboarding : sequence of str
             Category prefixes a new customer picked when signing up.
+        out_of_stock : set of str, optional
+            Products out of stock now (stock changes faster than models are retrained).
         """
         self._check()
         check_param(
@@ -328,7 +335,11 @@ class ShopRecommender:
             ranked = self.cold_start(n, province=province, today=today, categories=onboarding)
         config = rules or self.rules or RuleConfig()
         context = RuleContext(
-            province=province, purchased=set(purchased or ()), include_categories=tuple(categories)
+            province=province,
+            purchased=set(purchased or ()),
+            include_categories=tuple(categories),
+            out_of_stock=set(out_of_stock or ()),
+            recently_viewed=set(session.viewed),
         )
         pinned: list[Scored] = []
         if session.query is not None and session.query.terms:

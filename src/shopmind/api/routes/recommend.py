@@ -28,10 +28,14 @@ class RecommendationRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     customer_id: str | None = None
-    session_id: str | None = Field(default=None, description="Events stored under this session id are read too.")
+    session_id: str | None = Field(
+        default=None, description="Events stored under this session id are read too."
+    )
     events: list[SessionEvent] = Field(default_factory=list, max_length=200)
     province: str | None = None
-    onboarding: list[str] = Field(default_factory=list, description="Category paths chosen at sign-up, e.g. 生鲜/水果.")
+    onboarding: list[str] = Field(
+        default_factory=list, description="Category paths chosen at sign-up, e.g. 生鲜/水果."
+    )
     category: str | None = None
     n: int = Field(default=10, ge=1, le=100)
 
@@ -45,7 +49,9 @@ async def for_customer(
     engine: ShopEngine, customer_id: str, n: int = Query(10, ge=1, le=100), category: str | None = None
 ) -> dict[str, Any]:
     """Reads the customer's latest events at request time: what they just did changes the answer."""
-    items = await run_in_threadpool(engine.recommend, customer_id, n, categories=(category,) if category else ())
+    items = await run_in_threadpool(
+        engine.recommend, customer_id, n, categories=(category,) if category else ()
+    )
     return _answer(items, customer_id=customer_id)
 
 
@@ -57,7 +63,10 @@ async def for_session(engine: ShopEngine, body: RecommendationRequest) -> dict[s
 
     now = dt.datetime.now(dt.UTC)
     events = pd.DataFrame(
-        [{"event_type": e.event_type, "sku": e.sku, "query": e.query, "ts": e.ts or now} for e in body.events],
+        [
+            {"event_type": e.event_type, "sku": e.sku, "query": e.query, "ts": e.ts or now}
+            for e in body.events
+        ],
         columns=["event_type", "sku", "query", "ts"],
     )
     items = await run_in_threadpool(
