@@ -305,6 +305,34 @@ def train(
     _emit(as_json, payload, human)
 
 
+@app.command()
+def evaluate(
+    what: Annotated[str, typer.Argument(help="What to evaluate: recommend.")],
+    shop: ShopOpt = "default",
+    k: Annotated[int, typer.Option(help="List length to score.")] = 10,
+    as_json: JsonOpt = False,
+) -> None:
+    """Evaluate a capability offline on the shop's own data (hidden latest interactions)."""
+    if what != "recommend":
+        raise ShopmindError(f"Cannot evaluate {what!r} yet. Use: recommend.")
+    sm = _open()
+    engine = sm.engine(shop)
+    with _bar("evaluating recommendations (fit on past data, score on the latest)", None):
+        report = engine.evaluate_recommender(k=k)
+    sm.audit(_cli_actor(shop), "evaluate", "recommend", {"k": k})
+
+    def human() -> None:
+        tbl = Table("system", *report["systems"]["shopmind"]["metrics"])
+        for name, rep in report["systems"].items():
+            tbl.add_row(
+                name, *[f"{v:.4f}" if isinstance(v, float) else str(v) for v in rep["metrics"].values()]
+            )
+        out.print(tbl)
+        out.print(f"Split: {report['split']}. Report kept in {engine.report_path('recommend-evaluation')}")
+
+    _emit(as_json, report, human)
+
+
 # -- serve --------------------------------------------------------------------------------------------
 def _serve(settings: Settings) -> None:
     import uvicorn

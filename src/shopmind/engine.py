@@ -475,6 +475,32 @@ class Engine:
             )
         )
 
+    def evaluate_recommender(self, k: int = 10) -> dict[str, Any]:
+        """Evaluate the recommender offline on this shop's data and keep the report for the console."""
+        import json
+        import os
+
+        from shopmind.recommend.train import evaluate_recommender
+
+        report = evaluate_recommender(self.data, k=k)
+        report["created"] = dt.datetime.now(dt.UTC).isoformat()
+        path = self.report_path("recommend-evaluation")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(report, ensure_ascii=False, indent=2))
+        os.replace(tmp, path)
+        return report
+
+    def report_path(self, name: str) -> Any:
+        return self.app.settings.data_dir / "reports" / self.shop_id / f"{name}.json"
+
+    def report(self, name: str) -> dict[str, Any] | None:
+        """A stored report (e.g. ``recommend-evaluation``), or None if it was never made."""
+        import json
+
+        path = self.report_path(name)
+        return json.loads(path.read_text()) if path.exists() else None
+
     # -- analytics ---------------------------------------------------------------------------------
     def overview(self, max_age_s: float = 30.0) -> dict[str, Any]:
         """Sales KPIs for the console: cached for ``max_age_s`` seconds (data writes clear it)."""

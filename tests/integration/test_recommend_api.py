@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from helpers import auth, client_for
 
+from helpers import auth, client_for
 from shopmind.config import Settings
 from shopmind.datasets.demo import DemoSize, generate_demo_store
 from shopmind.engine import Engine, Shopmind
@@ -57,7 +57,7 @@ def _recs(client: TestClient, key: str, customer: str, n: int = 10) -> list[dict
 
 
 def test_known_customer_gets_explained_recommendations_that_obey_the_rules(shop: Any) -> None:
-    sm, client, keys = shop
+    _, client, keys = shop
     engine = _engine(shop)
     customer = _active_customer(engine)
     items = _recs(client, keys["service"], customer)
@@ -87,7 +87,7 @@ def test_known_customer_gets_explained_recommendations_that_obey_the_rules(shop:
 
 
 def test_a_search_changes_the_next_response_without_retraining(shop: Any) -> None:
-    sm, client, keys = shop
+    _, client, keys = shop
     engine = _engine(shop)
     customer = _active_customer(engine)
     before = [i["sku"] for i in _recs(client, keys["service"], customer)]
@@ -123,7 +123,7 @@ def test_a_search_changes_the_next_response_without_retraining(shop: Any) -> Non
 
 
 def test_english_search_works_too_and_views_steer_an_anonymous_session(shop: Any) -> None:
-    sm, client, keys = shop
+    _, client, keys = shop
     engine = _engine(shop)
     products = engine.frame("products")
     tea = products[products["category"].str.startswith("茶叶")]["sku"].iloc[0]
@@ -153,7 +153,7 @@ def test_english_search_works_too_and_views_steer_an_anonymous_session(shop: Any
 
 
 def test_a_new_customer_gets_regional_seasonal_results_and_onboarding_choices(shop: Any) -> None:
-    sm, client, keys = shop
+    _, client, keys = shop
     items = client.post(
         "/v1/recommendations",
         json={"customer_id": "brand-new", "province": "浙江省", "n": 10},
@@ -179,7 +179,7 @@ def test_a_new_customer_gets_regional_seasonal_results_and_onboarding_choices(sh
 
 
 def test_stock_changes_apply_at_once(shop: Any) -> None:
-    sm, client, keys = shop
+    _, client, keys = shop
     engine = _engine(shop)
     customer = _active_customer(engine)
     first = _recs(client, keys["service"], customer)[0]["sku"]
@@ -190,7 +190,7 @@ def test_stock_changes_apply_at_once(shop: Any) -> None:
 
 
 def test_category_filter(shop: Any) -> None:
-    sm, client, keys = shop
+    _, client, keys = shop
     customer = _active_customer(_engine(shop))
     r = client.get(
         f"/v1/customers/{customer}/recommendations?n=5&category=生鲜", headers=auth(keys["service"])
@@ -201,7 +201,7 @@ def test_category_filter(shop: Any) -> None:
 
 
 def test_similar_and_bought_together(shop: Any) -> None:
-    sm, client, keys = shop
+    _, client, keys = shop
     engine = _engine(shop)
     bought = engine.frame("order_items")["sku"].value_counts().index[0]
     r = client.get(f"/v1/products/{bought}/bought-together?n=5", headers=auth(keys["service"]))

@@ -49,3 +49,67 @@ def train_recommender(data: ShopStore) -> tuple[ShopRecommender, dict[str, Any],
         "customers": len(hybrid.history_) if hybrid else 0,
     }
     return model, metrics, sizes
+
+
+def evaluate_recommender(data: ShopStore, *, k: int = 10, holdout: float = 0.2) -> dict[str, Any]:
+    """Offline evaluation on the shop's own data: each customer's latest ``holdout`` share of
+    interactions is hidden, the recommender is fitted on the rest and asked for ``k`` products.
+    Popularity is evaluated on the same split for comparison. Returns a JSON-ready report."""
+    from shopmind.recommend.evaluate import evaluate, temporal_split
+    from shopmind.recommend.popularity import Popularity
+
+    events = recommender_events(data)
+    products = data.frame("products")
+    customers = data.frame("customers", ["customer_id", "province", "gender", "age_band"])
+    inventory = data.frame("inventory", ["sku", "location_id", "on_hand"])
+    rated = events.dropna(subset=["customer_id", "sku"])
+    train_ev, test_ev = temporal_split(rated, time_col="ts", holdout=holdout, min_user_interactions=5)
+    cutoff = pd.to_datetime(train_ev["ts"], utc=True).max().to_pydatetime()
+    train_events = pd.concat([train_ev, events[events["customer_id"].isna()]], ignore_index=True)
+    model = ShopRecommender().fit(
+        train_events, products=products, customers=customers, inventory=inventory, now=cutoff
+    )
+    pop = Popularity().fit(train_ev.assign(quantity=1.0), now=cutoff)
+
+    def hybrid(users: Any, n: int) -> list[list[str]]:
+        return [[r.sku for r in model.recommend(u, n, now=cutoff)] for u in users]
+
+    def popular(users: Any, n: int) -> list[list[str]]:
+        top = [s.id for s in pop.top(n)]
+        return [top for _ in users]
+
+    groups = {
+        col: {
+            str(c): str(v)
+            for c, v in zip(customers["customer_id"], customers[col], strict=True)
+            if isinstance(v, str)
+        }
+        for col in ("province", "gender", "age_band")
+    }
+    # Producers: brands with few products stand for small farms and cooperatives.
+    brand_size = products.groupby("brand")["sku"].transform("size") if "brand" in products else None
+    item_groups = {}
+    if brand_size is not None:
+        item_groups["producer"] = {
+            str(s): ("small" if n <= 3 else "large") for s, n in zip(products["sku"], brand_size, strict=True)
+        }
+    category = {
+        str(s): str(c).split("/")[0] for s, c in zip(products["sku"], products["category"], strict=True)
+    }
+    catalog = list(products["sku"].astype(str))
+    return {
+        "split": f"temporal: each customer's last {holdout:.0%} of interactions held out (customers with >= 5)",
+        "systems": {
+            "shopmind": evaluate(
+                hybrid,
+                train_ev,
+                test_ev,
+                k=k,
+                catalog=catalog,
+                item_category=category,
+                user_groups=groups,
+                item_groups=item_groups,
+            ),
+            "popularity": evaluate(popular, train_ev, test_ev, k=k, catalog=catalog, item_category=category),
+        },
+    }
