@@ -214,3 +214,28 @@ def test_similar_and_bought_together(shop: Any) -> None:
     assert len(similar) == 5
     assert bought not in [i["sku"] for i in similar]
     assert client.get("/v1/products/nope/similar", headers=auth(keys["service"])).status_code == 404
+
+
+def test_console_page_shows_explained_recommendations(shop: Any) -> None:
+    sm, client, _ = shop
+    sm.create_user("demo", "merchant", "long enough pw", "owner")
+    client.post("/console/login", data={"username": "merchant", "password": "long enough pw"})
+    customer = _active_customer(_engine(shop))
+    page = client.get(f"/console/recommendations?customer_id={customer}")
+    assert page.status_code == 200
+    assert page.text.count('data-reason="') == 10
+    assert "lambdarank" in page.text
+    client.get("/console/lang/en")
+    english = client.get(f"/console/recommendations?customer_id={customer}").text
+    assert "Model quality" in english
+    assert any(
+        s in english
+        for s in (
+            "Customers with similar taste",
+            "Because you",
+            "Customers like you",
+            "New arrival",
+            "Popular",
+        )
+    )
+    client.post("/console/logout")

@@ -32,7 +32,7 @@ NAV = [
     ("content", "nav_content"),
     ("data", "nav_data"),
 ]
-READY = {"overview", "data"}
+READY = {"overview", "recommendations", "data"}
 
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -158,6 +158,37 @@ def data_page(request: Request) -> Response:
     audit = sm.audit_entries(who.shop_id, 20) if "audit:read" in who.can else []
     sm.audit(who, "read", "console/data", None)
     return _render(request, "data.html", who=who, page="data", status=engine.status(), audit=audit)
+
+
+@router.get("/recommendations")
+def recommendations_page(request: Request, customer_id: str = "") -> Response:
+    who = _who(request)
+    if who is None:
+        return RedirectResponse("/console/login", status_code=303)
+    sm: Shopmind = request.app.state.shopmind
+    engine = sm.engine(who.shop_id)
+    model = next((m for m in engine.models() if m["kind"] == "recommender"), None)
+    items, error, customer = [], None, None
+    if customer_id:
+        try:
+            customer = engine.data.get("customers", {"customer_id": customer_id})
+            items = [r.as_dict() for r in engine.recommend(customer_id, 10)]
+        except ShopmindError as exc:
+            error = exc.message
+    evaluation = engine.report("recommend-evaluation")
+    sm.audit(who, "read", "console/recommendations", {"customer_id": customer_id} if customer_id else None)
+    return _render(
+        request,
+        "recommendations.html",
+        who=who,
+        page="recommendations",
+        customer_id=customer_id,
+        customer=customer,
+        items=items,
+        error=error,
+        model=model,
+        evaluation=evaluation,
+    )
 
 
 @router.get("/{section}")
