@@ -310,15 +310,18 @@ def evaluate(
     what: Annotated[str, typer.Argument(help="What to evaluate: recommend.")],
     shop: ShopOpt = "default",
     k: Annotated[int, typer.Option(help="List length to score.")] = 10,
+    split: Annotated[
+        str, typer.Option(help="temporal (hide each customer's latest) or random.")
+    ] = "temporal",
     as_json: JsonOpt = False,
 ) -> None:
-    """Evaluate a capability offline on the shop's own data (hidden latest interactions)."""
+    """Evaluate a capability offline on the shop's own data (hidden interactions)."""
     if what != "recommend":
         raise ShopmindError(f"Cannot evaluate {what!r} yet. Use: recommend.")
     sm = _open()
     engine = sm.engine(shop)
     with _bar("evaluating recommendations (fit on past data, score on the latest)", None):
-        report = engine.evaluate_recommender(k=k)
+        report = engine.evaluate_recommender(k=k, split=split)
     sm.audit(_cli_actor(shop), "evaluate", "recommend", {"k": k})
 
     def human() -> None:

@@ -475,14 +475,14 @@ class Engine:
             )
         )
 
-    def evaluate_recommender(self, k: int = 10) -> dict[str, Any]:
+    def evaluate_recommender(self, k: int = 10, split: str = "temporal") -> dict[str, Any]:
         """Evaluate the recommender offline on this shop's data and keep the report for the console."""
         import json
         import os
 
         from shopmind.recommend.train import evaluate_recommender
 
-        report = evaluate_recommender(self.data, k=k)
+        report = evaluate_recommender(self.data, k=k, split=split)
         report["created"] = dt.datetime.now(dt.UTC).isoformat()
         path = self.report_path("recommend-evaluation")
         path.parent.mkdir(parents=True, exist_ok=True)

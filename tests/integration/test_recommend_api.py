@@ -239,3 +239,29 @@ def test_console_page_shows_explained_recommendations(shop: Any) -> None:
         )
     )
     client.post("/console/logout")
+
+
+@pytest.mark.parametrize("split", ["temporal", "random"])
+def test_offline_evaluation_report(shop: Any, split: str) -> None:
+    sm, client, _ = shop
+    report = _engine(shop).evaluate_recommender(k=10, split=split)
+    assert report["split"].startswith(split)
+    ours, pop = report["systems"]["shopmind"], report["systems"]["popularity"]
+    for rep in (ours, pop):
+        assert rep["n_users"] > 50
+        assert set(rep["metrics"]) >= {
+            "ndcg@10",
+            "map@10",
+            "precision@10",
+            "recall@10",
+            "hit_rate@10",
+            "catalog_coverage",
+            "novelty",
+        }
+    assert (
+        ours["metrics"]["catalog_coverage"] > pop["metrics"]["catalog_coverage"]
+    )  # popularity shows the same 10 to all
+    assert set(ours["user_groups"]) == {"province", "gender", "age_band"}
+    assert ours["user_groups"]["province"]["groups"]
+    assert set(ours["item_groups"]["producer"]) <= {"small", "large"}
+    assert _engine(shop).report("recommend-evaluation") == report

@@ -51,11 +51,19 @@ def train_recommender(data: ShopStore) -> tuple[ShopRecommender, dict[str, Any],
     return model, metrics, sizes
 
 
-def evaluate_recommender(data: ShopStore, *, k: int = 10, holdout: float = 0.2) -> dict[str, Any]:
-    """Offline evaluation on the shop's own data: each customer's latest ``holdout`` share of
-    interactions is hidden, the recommender is fitted on the rest and asked for ``k`` products.
-    Popularity is evaluated on the same split for comparison. Returns a JSON-ready report."""
-    from shopmind.recommend.evaluate import evaluate, temporal_split
+def evaluate_recommender(
+    data: ShopStore, *, k: int = 10, holdout: float = 0.2, split: str = "temporal", seed: int = 0
+) -> dict[str, Any]:
+    """Offline evaluation on the shop's own data: a ``holdout`` share of each customer's
+    interactions is hidden (the latest ones, or a random draw with ``split="random"``), the
+    recommender is fitted on the rest and asked for ``k`` products. Popularity is evaluated on the
+    same split for comparison. Returns a JSON-ready report."""
+    from shopmind.errors import check_param
+    from shopmind.recommend.evaluate import evaluate, random_split, temporal_split
+
+    check_param(
+        "evaluate_recommender", "split", split, split in ("temporal", "random"), "'temporal' or 'random'"
+    )
     from shopmind.recommend.popularity import Popularity
 
     events = recommender_events(data)
@@ -63,7 +71,14 @@ def evaluate_recommender(data: ShopStore, *, k: int = 10, holdout: float = 0.2) 
     customers = data.frame("customers", ["customer_id", "province", "gender", "age_band"])
     inventory = data.frame("inventory", ["sku", "location_id", "on_hand"])
     rated = events.dropna(subset=["customer_id", "sku"])
-    train_ev, test_ev = temporal_split(rated, time_col="ts", holdout=holdout, min_user_interactions=5)
+    if split == "temporal":
+        train_ev, test_ev = temporal_split(rated, time_col="ts", holdout=holdout, min_user_interactions=5)
+        described = (
+            f"temporal: each customer's last {holdout:.0%} of interactions held out (customers with >= 5)"
+        )
+    else:
+        train_ev, test_ev = random_split(rated, test_fraction=holdout, seed=seed, min_user_interactions=5)
+        described = f"random: {holdout:.0%} of each customer's interactions held out at random (seed {seed}, customers with >= 5)"
     cutoff = pd.to_datetime(train_ev["ts"], utc=True).max().to_pydatetime()
     train_events = pd.concat([train_ev, events[events["customer_id"].isna()]], ignore_index=True)
     model = ShopRecommender().fit(
@@ -98,7 +113,7 @@ def evaluate_recommender(data: ShopStore, *, k: int = 10, holdout: float = 0.2) 
     }
     catalog = list(products["sku"].astype(str))
     return {
-        "split": f"temporal: each customer's last {holdout:.0%} of interactions held out (customers with >= 5)",
+        "split": described,
         "systems": {
             "shopmind": evaluate(
                 hybrid,
