@@ -265,3 +265,19 @@ def test_offline_evaluation_report(shop: Any, split: str) -> None:
     assert ours["user_groups"]["province"]["groups"]
     assert set(ours["item_groups"]["producer"]) <= {"small", "large"}
     assert _engine(shop).report("recommend-evaluation") == report
+
+
+def test_explanations_say_what_the_customer_did(shop: Any) -> None:
+    _, client, keys = shop
+    engine = _engine(shop)
+    events = engine.frame("events", ["customer_id", "sku", "event_type"])
+    bought = events[events["event_type"] == "purchase"]
+    checked = 0
+    for customer in bought["customer_id"].value_counts().index[:15]:
+        mine = set(bought[bought["customer_id"] == customer]["sku"])
+        for item in _recs(client, keys["service"], customer):
+            if item["reason"]["code"] == "similar_to" and item["reason"]["detail"] in mine:
+                assert item["reason"]["text"]["zh-CN"].startswith("因为您购买了")
+                assert item["reason"]["text"]["en"].startswith("Because you bought")
+                checked += 1
+    assert checked > 0

@@ -62,6 +62,34 @@ class Session:
     kinds: dict[str, str] = field(default_factory=dict)  # sku -> strongest event type
 
 
+_KIND_RANK = {
+    k: i for i, k in enumerate(["view", "click", "share", "favorite", "rate", "add_to_cart", "purchase"])
+}
+
+
+def strongest_kinds(events: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """Per customer, per product: the strongest thing they did with it (bought > carted > viewed),
+    so an explanation can say "because you bought" rather than "because you viewed"."""
+    part = events.dropna(subset=["customer_id", "sku"])
+    part = part[part["event_type"].isin(list(_KIND_RANK))]
+    if part.empty:
+        return {}
+    ranked = (
+        part.assign(_r=part["event_type"].map(_KIND_RANK))
+        .sort_values("_r")
+        .drop_duplicates(["customer_id", "sku"], keep="last")
+    )
+    out: dict[str, dict[str, str]] = {}
+    for c, s, k in zip(
+        ranked["customer_id"].astype(str),
+        ranked["sku"].astype(str),
+        ranked["event_type"].astype(str),
+        strict=True,
+    ):
+        out.setdefault(c, {})[s] = k
+    return out
+
+
 def session_from_events(events: pd.DataFrame, now: dt.datetime, minutes: int = SESSION_MINUTES) -> Session:
     """A session from a customer's recent events (``event_type, sku, query, ts``)."""
     session = Session()
@@ -155,6 +183,7 @@ class ShopRecommender:
             str(s): product_terms({c: r[c] if isinstance(r[c], str) else None for c in text_cols})
             for s, r in p.iterrows()
         }
+        self.kinds_ = strongest_kinds(events)
         self.province_: dict[str, str] = {}
         if customers is not None and "province" in customers:
             known = customers.dropna(subset=["province"])
@@ -325,7 +354,7 @@ class ShopRecommender:
         today = now.date()
         session = session_from_events(recent_events if recent_events is not None else pd.DataFrame(), now)
         province = normalize_province(province) or self.province_.get(customer_id or "")
-        history_kinds = dict(session.kinds)
+        history_kinds = {**self.kinds_.get(customer_id or "", {}), **session.kinds}
         ranked: list[Scored] = []
         if self.hybrid_ is not None:
             ranked = self.hybrid_.rank(
