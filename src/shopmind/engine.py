@@ -378,6 +378,9 @@ class Engine:
                 on_start(kind)
             model, metrics, sizes = trainers[kind](self.data)
             done.append(self.app.registry.save(self.shop_id, kind, model, metrics=metrics, data_size=sizes))
+            self.app.registry.cleanup(
+                self.shop_id, kind, keep=3
+            )  # artifacts can be large: keep a few to roll back to
         return done
 
     def model(self, kind: str) -> Any:
