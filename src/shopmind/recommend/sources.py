@@ -487,9 +487,13 @@ class _FactorSource(_MatrixSource):
         """Items × factors (row order of ``interactions_.item_ids``)."""
         return np.asarray(self.model_.item_factors)
 
-    def _trained(self, model: Any, matrix: sp.csr_matrix, interactions: InteractionMatrix) -> Self:
-        """Fit an implicit model and keep it (shared by ALS and BPR)."""
+    def _trained(
+        self, make: Callable[[], Any], matrix: sp.csr_matrix, interactions: InteractionMatrix
+    ) -> Self:
+        """Make and fit an implicit model and keep it (shared by ALS and BPR). Both happen with BLAS
+        limited to one thread, as implicit asks (its constructor checks)."""
         with _threadpool_limits():
+            model = make()
             model.fit(matrix, show_progress=False)
         # Queries are one customer at a time: a thread pool per call costs more than it saves
         # (30 ms instead of 0.5 ms to fold a new visitor in on two cores).
@@ -584,15 +588,18 @@ class ALS(_FactorSource):
         _check_seed(owner, self.random_state)
         matrix = self._check_interactions(interactions)
         als = require("implicit.cpu.als", "recommend", "The ALS recommender")
-        model = als.AlternatingLeastSquares(
-            factors=self.factors,
-            regularization=self.regularization,
-            alpha=self.alpha,
-            iterations=self.iterations,
-            random_state=self.random_state,
-            num_threads=self.num_threads,
+        return self._trained(
+            lambda: als.AlternatingLeastSquares(
+                factors=self.factors,
+                regularization=self.regularization,
+                alpha=self.alpha,
+                iterations=self.iterations,
+                random_state=self.random_state,
+                num_threads=self.num_threads,
+            ),
+            matrix,
+            interactions,
         )
-        return self._trained(model, matrix, interactions)
 
     def _user_factor(self, row: sp.csr_matrix, uidx: int | None, training_row: bool) -> np.ndarray:
         if training_row and uidx is not None:
@@ -677,16 +684,19 @@ class BPR(_FactorSource):
         _check_seed(owner, self.random_state)
         matrix = self._check_interactions(interactions)
         bpr = require("implicit.cpu.bpr", "recommend", "The BPR recommender")
-        model = bpr.BayesianPersonalizedRanking(
-            factors=self.factors,
-            learning_rate=self.learning_rate,
-            regularization=self.regularization,
-            iterations=self.iterations,
-            verify_negative_samples=self.verify_negative_samples,
-            random_state=self.random_state,
-            num_threads=self.num_threads,
+        return self._trained(
+            lambda: bpr.BayesianPersonalizedRanking(
+                factors=self.factors,
+                learning_rate=self.learning_rate,
+                regularization=self.regularization,
+                iterations=self.iterations,
+                verify_negative_samples=self.verify_negative_samples,
+                random_state=self.random_state,
+                num_threads=self.num_threads,
+            ),
+            matrix,
+            interactions,
         )
-        return self._trained(model, matrix, interactions)
 
     def _user_factor(self, row: sp.csr_matrix, uidx: int | None, training_row: bool) -> np.ndarray:
         if training_row and uidx is not None:
