@@ -243,7 +243,6 @@ def test_console_page_shows_explained_recommendations(shop: Any) -> None:
 
 @pytest.mark.parametrize("split", ["temporal", "random"])
 def test_offline_evaluation_report(shop: Any, split: str) -> None:
-    sm, client, _ = shop
     report = _engine(shop).evaluate_recommender(k=10, split=split)
     assert report["split"].startswith(split)
     ours, pop = report["systems"]["shopmind"], report["systems"]["popularity"]

@@ -38,7 +38,8 @@ def train_recommender(data: ShopStore) -> tuple[ShopRecommender, dict[str, Any],
     if hybrid is None:
         metrics["ranker"] = "none: no customer-product interactions yet (cold-start lists only)"
     else:
-        metrics["ranker"] = "lambdarank" if hybrid.ranker_ is not None else "fusion"
+        metrics["ranker"] = hybrid.mode_
+        metrics["selection_ndcg@10"] = hybrid.selection_
         metrics["sources"] = sorted(hybrid.sources_)
         if hybrid.ranker_ is not None:
             importance = sorted(hybrid.feature_importances_.items(), key=lambda kv: -kv[1])
