@@ -55,6 +55,7 @@ serve: install
 	$(BIN)/shopmind serve
 
 bench: dev datasets
+	$(BIN)/pip install -q -e '.[dev,bench]'
 	$(BIN)/python benchmarks/ingest.py
 
 # Rebuild the vendored ECharts/htmx bundles from the npm registry (only when upgrading them).
