@@ -1,0 +1,1 @@
+"""Customer intelligence: RFM segments, lifetime value, churn, profiles, tags and audiences."""
