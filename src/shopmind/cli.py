@@ -39,6 +39,10 @@ keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help
 users_app = typer.Typer(help="Console user accounts.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(users_app, name="users")
+customers_app = typer.Typer(help="Customer segments, value, churn risk and tags.", no_args_is_help=True)
+audience_app = typer.Typer(help="Audiences: count them, export hashed contacts.", no_args_is_help=True)
+app.add_typer(customers_app, name="customers")
+app.add_typer(audience_app, name="audience")
 
 out = Console()
 err = Console(stderr=True)
@@ -337,6 +341,137 @@ def evaluate(
 
 
 # -- serve --------------------------------------------------------------------------------------------
+# -- customers ----------------------------------------------------------------------------------------
+@customers_app.command("segments")
+def customers_segments(
+    shop: ShopOpt = "default",
+    lang: Annotated[str, typer.Option(help="Names in 'en' or 'zh-CN'.")] = "en",
+    as_json: JsonOpt = False,
+) -> None:
+    """Segment sizes, revenue share, average value and churn risk."""
+    from shopmind.customers.segments import segment_name
+
+    data = _open().engine(shop).segments()
+
+    def human() -> None:
+        table = Table(title=f"Segments as of {data['as_of'][:16]} ({data['customers']:,} customers)")
+        for col in (
+            "segment",
+            "customers",
+            "revenue share",
+            "avg 12-month value",
+            "churn risk",
+            "days since order",
+        ):
+            table.add_column(col, justify="left" if col == "segment" else "right")
+        for s in data["segments"]:
+            table.add_row(
+                segment_name(s["segment"], lang),
+                f"{s['customers']:,}",
+                f"{s['revenue_share']:.1%}",
+                f"{s['avg_value']:,.0f}",
+                f"{s['avg_churn_risk']:.0%}",
+                f"{s['avg_recency_days']:.0f}",
+            )
+        out.print(table)
+
+    _emit(as_json, data, human)
+
+
+@customers_app.command("refresh")
+def customers_refresh(shop: ShopOpt = "default", as_json: JsonOpt = False) -> None:
+    """Refresh segments and scores, re-reading only customers whose orders changed."""
+    engine = _open().engine(shop)
+    info = engine.refresh_customers()
+    engine.app.audit(_cli_actor(shop), "refresh", "models/customers", {"changed": info["changed_customers"]})
+
+    def human() -> None:
+        out.print(
+            f"Refreshed as of {info['as_of'][:16]}: {info['changed_customers']:,} customers re-read in "
+            f"{info['refresh_s']} s; version {info['version']} promoted."
+        )
+        for m in info["moves"][:10]:
+            out.print(f"  {m['from']} -> {m['to']}: {m['customers']:,}")
+
+    _emit(as_json, info, human)
+
+
+@customers_app.command("show")
+def customers_show(
+    customer_id: Annotated[str, typer.Argument(help="The customer's id.")],
+    shop: ShopOpt = "default",
+    as_json: JsonOpt = False,
+) -> None:
+    """One customer: segment, value, churn risk, profile, live tags, suggested action."""
+    data = _open().engine(shop).customer_insight(customer_id)
+
+    def human() -> None:
+        for key, value in data.items():
+            out.print(f"[bold]{key}[/]: {value}")
+
+    _emit(as_json, data, human)
+
+
+AudienceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--where",
+        help='The audience as JSON, e.g. \'{"segments": ["at_risk"], "min_value": 100}\' (fields: docs/customers.md).',
+    ),
+]
+
+
+def _audience(where: str | None) -> Any:
+    from pydantic import ValidationError as PydanticError
+
+    from shopmind.customers.audience import AudienceFilter
+    from shopmind.errors import ValidationError
+
+    try:
+        return AudienceFilter.model_validate_json(where or "{}")
+    except PydanticError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'audience'}: {e['msg']}" for e in exc.errors()
+        )
+        raise ValidationError(
+            f"The audience is not valid: {problems}. See docs/customers.md for the fields."
+        ) from exc
+
+
+@audience_app.command("count")
+def audience_count(where: AudienceOpt = None, shop: ShopOpt = "default", as_json: JsonOpt = False) -> None:
+    """How many customers the audience holds."""
+    members = _open().engine(shop).audience(_audience(where))
+    payload = {"count": len(members)}
+    _emit(as_json, payload, lambda: out.print(f"{len(members):,} customers"))
+
+
+@audience_app.command("export")
+def audience_export(
+    output: Annotated[Path, typer.Option("--out", "-o", help="CSV file to write.")],
+    where: AudienceOpt = None,
+    phone_format: Annotated[
+        str, typer.Option(help="'digits' (Meta, Tencent) or 'e164' (Google).")
+    ] = "digits",
+    shop: ShopOpt = "default",
+    as_json: JsonOpt = False,
+) -> None:
+    """Write SHA-256 hashes of the audience's normalized emails and phones (consenting customers only)."""
+    from shopmind.errors import InvalidParameterError
+
+    if phone_format not in ("digits", "e164"):
+        raise InvalidParameterError(f"--phone-format must be 'digits' or 'e164', not {phone_format!r}.")
+    sm = _open()
+    text, rows = sm.engine(shop).audience_export(_audience(where), phone_format)
+    tmp = output.with_name(output.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(output)  # atomic: a reader never sees half a file
+    sm.audit(_cli_actor(shop), "export", "audience", {"rows": rows, "file": str(output)})
+    _emit(
+        as_json, {"rows": rows, "file": str(output)}, lambda: out.print(f"{rows:,} rows written to {output}")
+    )
+
+
 def _serve(settings: Settings) -> None:
     import uvicorn
 

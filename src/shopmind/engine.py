@@ -53,9 +53,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "keys:manage",
             "models:train",
             "audit:read",
+            "audiences:export",
         }
     ),
-    "analyst": frozenset({"data:read", "serve:read", "models:train"}),
+    # Audience exports hold SHA-256 hashes of contacts, never the contacts themselves.
+    "analyst": frozenset({"data:read", "serve:read", "models:train", "audiences:export"}),
     "service": frozenset({"events:write", "serve:read"}),
 }
 
@@ -108,10 +110,11 @@ Trainer = Callable[[ShopStore], tuple[Any, dict[str, Any], dict[str, int]]]
 
 
 def _trainers() -> dict[str, Trainer]:
+    from shopmind.customers.train import train_customers
     from shopmind.recommend.popularity import train_popularity
     from shopmind.recommend.train import train_recommender
 
-    return {"popularity": train_popularity, "recommender": train_recommender}
+    return {"popularity": train_popularity, "recommender": train_recommender, "customers": train_customers}
 
 
 class Shopmind:
@@ -503,6 +506,71 @@ class Engine:
 
         path = self.report_path(name)
         return json.loads(path.read_text()) if path.exists() else None
+
+    # -- customers ---------------------------------------------------------------------------------
+    def refresh_customers(self) -> dict[str, Any]:
+        """Bring the customer model up to now, re-reading only customers whose orders changed."""
+        from shopmind.customers.train import refresh_customers
+
+        fresh, info = refresh_customers(self.data, self.model("customers"))
+        mv = self.app.registry.save(
+            self.shop_id, "customers", fresh, metrics=info, data_size={"customers": len(fresh.customers_)}
+        )
+        self.app.registry.cleanup(self.shop_id, "customers", keep=3)
+        return {**info, "version": mv.version, "as_of": fresh.as_of_.isoformat()}
+
+    def customer_events(self, customer_id: str | None = None) -> pd.DataFrame:
+        """Events recent enough for the real-time tag rules (one customer's, or everyone's)."""
+        from shopmind.customers.tags import TAG_EVENT_COLUMNS, window_hours
+
+        model = self.model("customers")
+        ev = t.events
+        since = utcnow() - dt.timedelta(hours=window_hours(model.tag_rules))
+        stmt = select(*[ev.c[c] for c in TAG_EVENT_COLUMNS]).where(
+            ev.c.shop_id == self.shop_id, ev.c.ts >= since, ev.c.customer_id.is_not(None)
+        )
+        if customer_id is not None:
+            stmt = stmt.where(ev.c.customer_id == customer_id)
+        return pd.DataFrame(self.data.execute(stmt), columns=list(TAG_EVENT_COLUMNS))
+
+    def customer_insight(self, customer_id: str) -> dict[str, Any]:
+        """One customer: segment, value, churn risk, profile, live tags, top category, suggested action."""
+        model = self.model("customers")
+        facts = model.customer(customer_id)
+        tags = model.tags(self.customer_events(customer_id)).get(customer_id, [])
+        return {**facts, "tags": [tag.as_dict() for tag in tags], "as_of": model.as_of_.isoformat()}
+
+    def segments(self) -> dict[str, Any]:
+        """Segment sizes, revenue share and movement over time, for the console and the API."""
+        return dict(self.model("customers").overview())
+
+    def audience(self, audience: Any) -> pd.DataFrame:
+        """The customers in an audience (an :class:`~shopmind.customers.audience.AudienceFilter`)."""
+        from shopmind.customers.audience import select_audience
+        from shopmind.customers.service import tags_by_customer
+
+        model = self.model("customers")
+        tags = tags_by_customer(model.tags(self.customer_events())) if audience.tags else {}
+        return select_audience(model.customers_.reset_index(), audience, tags)
+
+    def audience_export(self, audience: Any, phone_format: str = "digits") -> tuple[str, int]:
+        """CSV of SHA-256 hashes of the audience's normalized contacts (consent required); no raw
+        contact and no customer id leaves. Returns the CSV text and the number of rows."""
+        from shopmind.customers.audience import hashed_contacts
+
+        members = self.audience(audience.model_copy(update={"consent_only": True}))
+        ids = members["customer_id"].astype(str).tolist()
+        c = t.customers
+        rows: list[dict[str, Any]] = []
+        for i in range(0, len(ids), 500):
+            stmt = select(c.c.customer_id, c.c.email_enc, c.c.phone_enc).where(
+                c.c.shop_id == self.shop_id, c.c.customer_id.in_(ids[i : i + 500])
+            )
+            rows += self.data.execute(stmt)
+        hashed = hashed_contacts(rows, self.app.cipher.decrypt, phone_format=phone_format)  # type: ignore[arg-type]
+        hashed = hashed.dropna(subset=["email_sha256", "phone_sha256"], how="all")
+        out = hashed[["email_sha256", "phone_sha256"]]
+        return out.to_csv(index=False), len(out)
 
     # -- analytics ---------------------------------------------------------------------------------
     def overview(self, max_age_s: float = 30.0) -> dict[str, Any]:

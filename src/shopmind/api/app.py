@@ -54,13 +54,14 @@ def create_app(sm: Shopmind | None = None, settings: Settings | None = None) -> 
     )
     app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
 
-    from shopmind.api.routes import data, events, recommend, system
+    from shopmind.api.routes import customers, data, events, recommend, system
     from shopmind.console import routes as console
 
     app.include_router(system.router)
     app.include_router(events.router)
     app.include_router(recommend.router)
     app.include_router(data.router)
+    app.include_router(customers.router)
     console.mount(app)
 
     @app.get("/", include_in_schema=False)

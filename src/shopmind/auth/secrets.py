@@ -124,12 +124,18 @@ class ContactCipher:
 
 def normalize_contact(value: str | None, kind: str) -> str | None:
     """Normalize as ad platforms' customer-match uploads expect: trimmed lowercase email; phone as
-    digits with country code (Chinese 11-digit mobiles get 86)."""
+    digits with country code (a number written with + or 00 keeps its own; a bare 11-digit number
+    starting with 1 is a Chinese mobile and gets 86)."""
     if value is None:
         return None
     if kind == "email":
         return value.strip().lower() or None
-    digits = re.sub(r"\D", "", value)
+    raw = value.strip()
+    digits = re.sub(r"\D", "", raw)
+    if raw.startswith("+"):
+        return digits or None  # already international: +1 415 ... is not a Chinese mobile
+    if raw.startswith("00"):
+        return digits[2:] or None
     if len(digits) == 11 and digits.startswith("1"):
         digits = "86" + digits
     return digits or None

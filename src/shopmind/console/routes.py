@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from functools import cache
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,7 @@ NAV = [
     ("content", "nav_content"),
     ("data", "nav_data"),
 ]
-READY = {"overview", "recommendations", "data"}
+READY = {"overview", "recommendations", "customers", "data"}
 
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -188,6 +190,127 @@ def recommendations_page(request: Request, customer_id: str = "") -> Response:
         error=error,
         model=model,
         evaluation=evaluation,
+    )
+
+
+def _engine_for(request: Request) -> tuple[Shopmind, Principal, Any] | None:
+    who = _who(request)
+    if who is None:
+        return None
+    sm: Shopmind = request.app.state.shopmind
+    return sm, who, sm.engine(who.shop_id)
+
+
+@router.get("/customers")
+def customers_page(request: Request, customer_id: str = "") -> Response:
+    found = _engine_for(request)
+    if found is None:
+        return RedirectResponse("/console/login", status_code=303)
+    sm, who, engine = found
+    from shopmind.customers.segments import SEGMENTS, segment_name
+    from shopmind.customers.tags import DEFAULT_TAG_RULES
+
+    lang = _lang(request)
+    overview, error = None, None
+    try:
+        overview = engine.segments()
+    except ShopmindError as exc:
+        error = exc.message
+    insight, recommendations, insight_error = None, [], None
+    if customer_id:
+        try:
+            insight = engine.customer_insight(customer_id)
+        except ShopmindError as exc:
+            insight_error = exc.message
+        if insight is not None:
+            with contextlib.suppress(ShopmindError):  # recommendations are a bonus here
+                recommendations = [r.as_dict() for r in engine.recommend(customer_id, 5)]
+    names = {s: segment_name(s, lang) for s in (*SEGMENTS, "(none)", "other")}
+    sm.audit(who, "read", "console/customers", {"customer_id": customer_id} if customer_id else None)
+    return _render(
+        request,
+        "customers.html",
+        who=who,
+        page="customers",
+        overview=overview,
+        error=error,
+        names=names,
+        segments=SEGMENTS,
+        tag_rules=DEFAULT_TAG_RULES,
+        customer_id=customer_id,
+        insight=insight,
+        insight_error=insight_error,
+        recommendations=recommendations,
+        can_refresh="models:train" in who.can,
+        can_export="audiences:export" in who.can,
+    )
+
+
+@router.post("/customers/refresh")
+def customers_refresh(request: Request) -> Response:
+    found = _engine_for(request)
+    if found is None:
+        return RedirectResponse("/console/login", status_code=303)
+    sm, who, engine = found
+    who.require("models:train")
+    info = engine.refresh_customers()
+    sm.audit(who, "refresh", "console/customers", {"changed_customers": info["changed_customers"]})
+    return RedirectResponse("/console/customers", status_code=303)
+
+
+def _audience_from_form(form: Any) -> Any:
+    from shopmind.customers.audience import AudienceFilter
+
+    def number(name: str) -> float | None:
+        raw = str(form.get(name) or "").strip()
+        return float(raw) if raw else None
+
+    def words(name: str) -> list[str]:
+        return [w for w in (str(form.get(name) or "").replace("，", ",").split(",")) if w.strip()]
+
+    return AudienceFilter(
+        segments=[str(v) for v in form.getlist("segments")],
+        tags=[str(v) for v in form.getlist("tags")],
+        provinces=[w.strip() for w in words("provinces")],
+        categories=[w.strip() for w in words("categories")],
+        min_value=number("min_value"),
+        min_churn_risk=number("min_churn_risk"),
+        not_bought_within_days=number("not_bought_within_days"),
+        consent_only=form.get("consent_only") is not None,
+    )
+
+
+@router.post("/customers/audience-count")
+async def audience_count(request: Request) -> Response:
+    """An HTMX fragment: the live count of the audience the form describes."""
+    found = _engine_for(request)
+    if found is None:
+        return HTMLResponse("", status_code=401)
+    _, _, engine = found
+    t = messages(_lang(request))
+    try:
+        audience = _audience_from_form(await request.form())
+        count = len(engine.audience(audience))
+        text = f'<strong data-testid="audience-count">{count:,}</strong> {t["audience_members"]}'
+    except (ShopmindError, ValueError) as exc:
+        text = f'<span class="error">{escape(getattr(exc, "message", str(exc)))}</span>'
+    return HTMLResponse(text)
+
+
+@router.post("/customers/audience.csv")
+async def audience_csv(request: Request) -> Response:
+    found = _engine_for(request)
+    if found is None:
+        return RedirectResponse("/console/login", status_code=303)
+    sm, who, engine = found
+    who.require("audiences:export")
+    audience = _audience_from_form(await request.form())
+    text, rows = engine.audience_export(audience)
+    sm.audit(who, "export", "console/audience", {"rows": rows})
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="audience.csv"'},
     )
 
 

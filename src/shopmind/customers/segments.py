@@ -144,38 +144,51 @@ def _fixed_scores(values: pd.Series, edges: Sequence[float], *, lower_is_better:
     return pd.Series(scores.astype("int64"), index=values.index)
 
 
-def score_rfm(frame: pd.DataFrame, rules: SegmentRules | None = None) -> pd.DataFrame:
-    """``r``, ``f``, ``m`` and ``fm`` scores (1-5) for an :func:`~shopmind.features.rfm.rfm` frame."""
+def score_rfm(
+    frame: pd.DataFrame, rules: SegmentRules | None = None, reference: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """``r``, ``f``, ``m`` and ``fm`` scores (1-5) for an :func:`~shopmind.features.rfm.rfm` frame.
+
+    Quintile scores are taken against ``reference`` (an RFM frame kept from training) when given,
+    else against ``frame`` itself.
+    """
     rules = rules or SegmentRules()
     missing = [c for c in ("recency_days", "frequency", "monetary") if c not in frame]
     if missing:
         raise ValidationError(
             f"The RFM table has no column {missing[0]!r}; build it with shopmind.features.rfm.rfm()."
         )
+
+    def ref(col: str) -> pd.Series | None:
+        return None if reference is None else reference[col]
+
     out = pd.DataFrame(index=frame.index)
     out["r"] = (
         _fixed_scores(frame["recency_days"], rules.recency_days, lower_is_better=True)
         if rules.recency_days
-        else quantile_scores(frame["recency_days"], higher_is_better=False)
+        else quantile_scores(frame["recency_days"], higher_is_better=False, reference=ref("recency_days"))
     )
     for col, name, edges in (("f", "frequency", rules.frequency), ("m", "monetary", rules.monetary)):
         out[col] = (
             _fixed_scores(frame[name], edges, lower_is_better=False)
             if edges
-            else quantile_scores(frame[name])
+            else quantile_scores(frame[name], reference=ref(name))
         )
     # Round half up: (f + m) / 2 = 3.5 counts as 4.
     out["fm"] = np.floor((out["f"] + out["m"]) / 2 + 0.5).astype("int64")
     return out
 
 
-def assign_segments(frame: pd.DataFrame, rules: SegmentRules | None = None) -> pd.DataFrame:
+def assign_segments(
+    frame: pd.DataFrame, rules: SegmentRules | None = None, reference: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The RFM frame with its scores and a ``segment`` column (ids of :data:`SEGMENT_NAMES`).
 
-    A customer no rule matches (possible only with custom rules) gets ``"other"``.
+    ``reference``: see :func:`score_rfm`. A customer no rule matches (possible only with custom
+    rules) gets ``"other"``.
     """
     rules = rules or SegmentRules()
-    scores = score_rfm(frame, rules)
+    scores = score_rfm(frame, rules, reference)
     r, fm = scores["r"].to_numpy(), scores["fm"].to_numpy()
     conditions = [
         (r >= rule.r[0]) & (r <= rule.r[1]) & (fm >= rule.fm[0]) & (fm <= rule.fm[1]) for rule in rules.rules

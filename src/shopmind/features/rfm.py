@@ -184,15 +184,31 @@ def btyd_summary(
     return out[list(SUMMARY_COLUMNS)]
 
 
-def quantile_scores(values: pd.Series, bins: int = 5, *, higher_is_better: bool = True) -> pd.Series:
+def quantile_scores(
+    values: pd.Series,
+    bins: int = 5,
+    *,
+    higher_is_better: bool = True,
+    reference: np.ndarray | pd.Series | None = None,
+) -> pd.Series:
     """Scores 1..``bins`` by quantile of ``values`` (ties share a score; ``bins`` is best).
 
-    Ranks are taken first so that heavy ties (most customers bought once) do not collapse the
-    quantile edges.
+    The quantile of a value is its average rank among the ``reference`` values (default: ``values``
+    themselves), so heavy ties (most customers bought once) do not collapse the edges. Scoring new
+    values against the reference kept from training makes the scores move with time: a customer
+    who stops buying falls behind the distribution they were scored against.
     """
     check_param("quantile_scores", "bins", bins, bins >= 2, "an int >= 2")
     if values.empty:
         return pd.Series(dtype="int64", index=values.index)
-    ranks = values.rank(method="average", pct=True, ascending=higher_is_better)
-    scores = np.ceil(ranks.to_numpy() * bins).clip(1, bins).astype("int64")
+    ref = np.sort(np.asarray(values if reference is None else reference, dtype=float))
+    if ref.size == 0:
+        raise ValidationError("quantile_scores needs at least one reference value.")
+    v = values.to_numpy(dtype=float)
+    below = np.searchsorted(ref, v, side="left")  # reference values < v
+    upto = np.searchsorted(ref, v, side="right")  # reference values <= v
+    n = ref.size
+    # Average 1-based rank of v among the reference, as pandas' rank(method="average", pct=True).
+    pct = (below + upto + 1) / (2 * n) if higher_is_better else ((n - upto) + (n - below) + 1) / (2 * n)
+    scores = np.ceil(pct * bins).clip(1, bins).astype("int64")
     return pd.Series(scores, index=values.index, name=values.name)
