@@ -7,6 +7,7 @@ queries. The API, the console and the CLI are thin layers over these two classes
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
 import time
@@ -34,6 +35,7 @@ from shopmind.errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitedError,
+    ShopmindError,
 )
 from shopmind.registry import ModelRegistry, ModelVersion
 from shopmind.schema import tables as t
@@ -538,6 +540,10 @@ class Engine:
         model = self.model("customers")
         facts = model.customer(customer_id)
         tags = model.tags(self.customer_events(customer_id)).get(customer_id, [])
+        if facts.get("action"):
+            # The personalized part of a retention action: what the recommender would show them.
+            with contextlib.suppress(ShopmindError):
+                facts["action"]["recommended"] = [r.as_dict() for r in self.recommend(customer_id, 3)]
         return {**facts, "tags": [tag.as_dict() for tag in tags], "as_of": model.as_of_.isoformat()}
 
     def segments(self) -> dict[str, Any]:

@@ -158,6 +158,8 @@ def test_customers_page_segments_customer_and_audience(live: Live, browser: Brow
     from shopmind.customers.segments import segment_name
 
     expect(page.get_by_test_id("customer-segment")).to_contain_text(segment_name(segment, "en"))
+    insight = engine.customer_insight(customer)
+    expect(page.get_by_test_id("customer-profile")).to_contain_text(insight["profile_name"]["en"])
     assert "Segments" in page.inner_text("main")
     page.screenshot(path=str(ARTIFACTS / "console-customers-en.png"), full_page=True)
     assert not errors, errors

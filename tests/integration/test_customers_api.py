@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 
 from helpers import auth, client_for
 from shopmind.config import Settings
+from shopmind.customers.profiles import PROFILE_NAMES
 from shopmind.customers.segments import SEGMENTS
 from shopmind.datasets.demo import DemoSize, generate_demo_store
 from shopmind.engine import Shopmind
@@ -72,6 +73,9 @@ def test_customer_insight_and_tags_change_at_once(shop: Shop) -> None:
     assert body["segment"] in SEGMENTS
     assert 0 <= body["p_alive"] <= 1
     assert body["clv_12m"] >= 0
+    assert 0 <= body["churn_risk"] <= 1
+    assert body["profile"] in PROFILE_NAMES
+    assert body["profile_name"]["zh-CN"] == PROFILE_NAMES[body["profile"]]["zh-CN"]
     assert "seasonal_fruit_intent" not in {t["tag"] for t in body["tags"]}
     now = dt.datetime.now(dt.UTC).isoformat()
     event = {
@@ -89,6 +93,22 @@ def test_customer_insight_and_tags_change_at_once(shop: Shop) -> None:
     missing = client.get("/v1/customers/nobody/insight", headers=auth(keys["owner"]))
     assert missing.status_code == 404
     assert "Customers appear once they have bought" in missing.json()["error"]
+
+
+def test_valuable_customers_at_risk_get_a_bounded_action_with_its_value(shop: Shop) -> None:
+    sm, client, keys, _ = shop
+    table = sm.engine("demo").model("customers").customers_
+    with_action = table[table["action_action"].notna()]
+    assert len(with_action) > 0
+    assert (with_action["churn_risk"] >= 0.5).all()  # the default policy's risk threshold
+    coupons = with_action[with_action["action_action"] == "coupon"]
+    # A coupon never exceeds a fifth of the typical basket (the policy's discount cap).
+    assert (coupons["action_coupon_amount"] <= 0.2 * coupons["action_coupon_min_spend"] + 1e-9).all()
+    customer = str(with_action["action_expected_value"].idxmax())
+    body = client.get(f"/v1/customers/{customer}/insight", headers=auth(keys["analyst"])).json()
+    assert body["action"]["expected_value"] > 0
+    assert "流失风险" in body["action"]["reason"]["zh-CN"]
+    assert "Churn risk" in body["action"]["reason"]["en"]
 
 
 def test_audience_count_and_export_hold_no_raw_contacts(shop: Shop) -> None:

@@ -127,8 +127,14 @@ class CustomerIntelligence:
         # Quintile edges are learned here and kept until the next fit, so that refreshes move
         # customers who stop buying down the scale instead of re-ranking everyone among themselves.
         self.reference_ = table[["recency_days", "frequency", "monetary"]].copy()
+        self.model_notes_: list[str] = []
+        self._fit_churn(bought, items, products, reviews)
+        self._fit_profiles(bought, items, products, customers)
+        self.outputs_ = self._outputs(bought, items, products, reviews, customers, self.as_of_)
+        self.baskets_ = self._baskets(bought, items, products)
+        self.row_columns_ = list(table.columns)
         self.customers_ = self._score(table)
-        self.notes_: list[str] = list(self.value_notes_)
+        self.notes_: list[str] = [*self.value_notes_, *self.model_notes_]
         self.history_: list[Snapshot] = [self._snapshot(None)]
         return self
 
@@ -146,6 +152,97 @@ class CustomerIntelligence:
                 "order history and train again for values."
             ]
         self.value_notes_ = notes + list(getattr(self.clv_, "notes_", []) if self.clv_ is not None else [])
+
+    def _fit_churn(
+        self,
+        bought: pd.DataFrame,
+        items: pd.DataFrame | None,
+        products: pd.DataFrame | None,
+        reviews: pd.DataFrame | None,
+    ) -> None:
+        from shopmind.customers.churn import ChurnModel
+
+        self.churn_: Any = None
+        try:
+            self.churn_ = ChurnModel(horizon_days=self.churn_horizon_days, unit_days=self.unit_days).fit(
+                bought, as_of=self.as_of_, items=items, products=products, reviews=reviews
+            )
+            if self.churn_.mode_ != "supervised":
+                self.model_notes_.append(f"Churn risk from BG/NBD alone: {self.churn_.reason_}")
+        except ValidationError as exc:
+            self.model_notes_.append(f"No churn model: {exc.message}")
+
+    def _fit_profiles(
+        self,
+        bought: pd.DataFrame,
+        items: pd.DataFrame | None,
+        products: pd.DataFrame | None,
+        customers: pd.DataFrame | None,
+    ) -> None:
+        from shopmind.customers.profiles import ProfileModel, profile_features, weak_labels
+
+        self.profiles_: Any = None
+        if items is None or products is None or items.empty:
+            self.model_notes_.append("No preference profiles: they need order lines and the catalog.")
+            return
+        try:
+            features = profile_features(bought, items, products, customers=customers)
+            self.profiles_ = ProfileModel(random_state=0).fit(features, weak_labels(features))
+        except ValidationError as exc:
+            self.model_notes_.append(f"No preference profiles: {exc.message}")
+
+    def _outputs(
+        self,
+        bought: pd.DataFrame,
+        items: pd.DataFrame | None,
+        products: pd.DataFrame | None,
+        reviews: pd.DataFrame | None,
+        customers: pd.DataFrame | None,
+        now: pd.Timestamp,
+    ) -> pd.DataFrame:
+        """Churn risk and profile of the customers in ``bought``, from the fitted models."""
+        from shopmind.customers.churn import churn_features
+        from shopmind.customers.profiles import profile_features
+
+        ids = pd.Index(sorted(bought["customer_id"].dropna().astype(str).unique()), name="customer_id")
+        out = pd.DataFrame(index=ids)
+        if self.churn_ is not None and len(ids):
+            features = churn_features(bought, as_of=now, items=items, products=products, reviews=reviews)
+            out["churn_risk"] = self.churn_.predict_proba(features).reindex(ids)
+        if self.profiles_ is not None and items is not None and products is not None and len(ids):
+            got = self.profiles_.predict(profile_features(bought, items, products, customers=customers))
+            got.index = got.index.astype(str)
+            out["profile"] = got["primary_profile"].reindex(ids)
+            out["profile_probability"] = got["primary_probability"].reindex(ids)
+            out["profile_name_zh"] = got["primary_name_zh"].reindex(ids)
+            out["profile_name_en"] = got["primary_name_en"].reindex(ids)
+        return out
+
+    def _baskets(
+        self, bought: pd.DataFrame, items: pd.DataFrame | None, products: pd.DataFrame | None
+    ) -> pd.DataFrame | None:
+        """Each customer's typical basket value and margin (what bounds a retention coupon)."""
+        from shopmind.customers.actions import basket_margins
+
+        if items is None or items.empty:
+            return None
+        baskets = basket_margins(bought, items, products)
+        baskets.index = baskets.index.astype(str)
+        return baskets
+
+    def _actions(self, table: pd.DataFrame) -> pd.DataFrame:
+        """The retention action for each valuable customer at risk (coupon bounded by margin)."""
+        from shopmind.customers.actions import retention_actions
+
+        usable = table.dropna(subset=["churn_risk", "clv_12m"])
+        if usable.empty:
+            return pd.DataFrame(index=table.index)
+        baskets = self.baskets_.reindex(usable.index).dropna(how="all") if self.baskets_ is not None else None
+        plan = retention_actions(usable["churn_risk"], usable["clv_12m"], baskets)
+        plan = plan.set_index("customer_id")
+        plan.index = plan.index.astype(str)
+        keep = ["action", "coupon_amount", "coupon_min_spend", "expected_value", "reason_zh", "reason_en"]
+        return plan[[c for c in keep if c in plan]].add_prefix("action_")
 
     def _predict_value(self, summary: pd.DataFrame) -> pd.DataFrame:
         if self.clv_ is None:
@@ -185,7 +282,10 @@ class CustomerIntelligence:
         scored = assign_segments(
             table.drop(columns=["r", "f", "m", "fm", "segment"], errors="ignore"), self.rules, self.reference_
         )
-        scored["churn_risk"] = (1.0 - scored["p_alive"]).clip(0.0, 1.0)
+        scored = scored.join(self.outputs_.reindex(scored.index))
+        if "churn_risk" not in scored:
+            scored["churn_risk"] = np.nan
+        scored = scored.join(self._actions(scored))
         scored.index.name = "customer_id"
         return scored
 
@@ -224,7 +324,7 @@ class CustomerIntelligence:
                 f"asked for {new_now.isoformat()}."
             )
         before = self.customers_["segment"].copy()
-        table = self.customers_.drop(columns=["r", "f", "m", "fm", "segment", "churn_risk"])
+        table = self.customers_[self.row_columns_].copy()
         shift = (new_now - self.as_of_).total_seconds() / 86_400.0
         table["recency_days"] += shift
         table["tenure_days"] += shift
@@ -237,6 +337,13 @@ class CustomerIntelligence:
         if len(bought):
             fresh = self._rows(bought, items, products, customers, new_now)
             table = pd.concat([table, fresh[table.columns]])
+            changed = self._outputs(bought, items, products, None, customers, new_now)
+            kept = self.outputs_[~self.outputs_.index.isin(list(changed_ids))]
+            self.outputs_ = pd.concat([kept, changed.reindex(columns=kept.columns)])
+            fresh_baskets = self._baskets(bought, items, products)
+            if self.baskets_ is not None and fresh_baskets is not None:
+                old = self.baskets_[~self.baskets_.index.isin(list(changed_ids))]
+                self.baskets_ = pd.concat([old, fresh_baskets])
         # Everyone's chance of being alive moves with time since their last purchase.
         unchanged = ~table.index.isin(list(changed_ids))
         if unchanged.any():
@@ -270,8 +377,20 @@ class CustomerIntelligence:
                 f"(as of {self.as_of_:%Y-%m-%d}). Customers appear once they have bought; retrain or "
                 "refresh after importing their orders."
             )
-        row = self.customers_.loc[customer_id]
-        return {str(k): json_value(v) for k, v in row.items()} | {"customer_id": customer_id}
+        row = {str(k): json_value(v) for k, v in self.customers_.loc[customer_id].items()}
+        out: dict[str, Any] = {k: v for k, v in row.items() if not k.startswith(("action_", "profile_name"))}
+        out["customer_id"] = customer_id
+        if row.get("profile"):
+            out["profile_name"] = {"zh-CN": row.get("profile_name_zh"), "en": row.get("profile_name_en")}
+        if row.get("action_action"):
+            out["action"] = {
+                "action": row["action_action"],
+                "coupon_amount": row.get("action_coupon_amount"),
+                "coupon_min_spend": row.get("action_coupon_min_spend"),
+                "expected_value": row.get("action_expected_value"),
+                "reason": {"zh-CN": row.get("action_reason_zh"), "en": row.get("action_reason_en")},
+            }
+        return out
 
     def tags(
         self, events: pd.DataFrame, *, now: dt.datetime | pd.Timestamp | None = None
