@@ -109,7 +109,7 @@ def test_customers_page_segments_customer_and_audience(live: Live, browser: Brow
     overview = engine.segments()
 
     # The segment table: one row per segment present, sizes as the model has them, Chinese names.
-    rows = page.locator("#segments tbody tr")
+    rows = page.locator("#segments tbody tr[data-segment]")
     expect(rows).to_have_count(len(overview["segments"]))
     first = overview["segments"][0]
     row = page.locator(f"#segments tr[data-segment={first['segment']}]")
@@ -128,6 +128,12 @@ def test_customers_page_segments_customer_and_audience(live: Live, browser: Brow
         "chart-history",
     )
     assert history == len(overview["segments"])
+    months = page.evaluate(
+        "(id) => window.echarts.getInstanceByDom(document.getElementById(id)).getOption().xAxis[0].data.length",
+        "chart-history",
+    )
+    assert months == len(overview["history"]) > 1  # month-end snapshots back-filled at training
+    expect(page.locator("#moves tbody tr").first).to_be_visible()
 
     # The audience builder's live count equals the engine's for the same filter.
     expect(page.get_by_test_id("audience-count")).to_be_visible()

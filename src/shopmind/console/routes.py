@@ -225,7 +225,8 @@ def customers_page(request: Request, customer_id: str = "") -> Response:
         if insight is not None:
             with contextlib.suppress(ShopmindError):  # recommendations are a bonus here
                 recommendations = [r.as_dict() for r in engine.recommend(customer_id, 5)]
-    names = {s: segment_name(s, lang) for s in (*SEGMENTS, "(none)", "other")}
+    names = {s: segment_name(s, lang) for s in (*SEGMENTS, "other")}
+    names["(none)"] = messages(lang)["first_order"]
     sm.audit(who, "read", "console/customers", {"customer_id": customer_id} if customer_id else None)
     return _render(
         request,

@@ -79,6 +79,8 @@ class CustomerIntelligence:
         A customer churns when they do not buy within this many days.
     unit_days : float
         Time unit of the BG/NBD model (7: weeks).
+    history_months : int
+        Month-end segment snapshots computed at training, for the movement chart.
     """
 
     #: The latest order change the scores include (set by the store edge; see ``customers.train``).
@@ -91,8 +93,10 @@ class CustomerIntelligence:
         tag_rules: Sequence[TagRule] = DEFAULT_TAG_RULES,
         churn_horizon_days: int = 90,
         unit_days: float = 7.0,
+        history_months: int = 6,
     ) -> None:
         self.rules = rules
+        self.history_months = history_months
         self.tag_rules = tag_rules
         self.churn_horizon_days = churn_horizon_days
         self.unit_days = unit_days
@@ -135,7 +139,7 @@ class CustomerIntelligence:
         self.row_columns_ = list(table.columns)
         self.customers_ = self._score(table)
         self.notes_: list[str] = [*self.value_notes_, *self.model_notes_]
-        self.history_: list[Snapshot] = [self._snapshot(None)]
+        self.history_: list[Snapshot] = self._backfill_history(bought)
         return self
 
     def _fit_value(self, bought: pd.DataFrame) -> None:
@@ -289,11 +293,30 @@ class CustomerIntelligence:
         scored.index.name = "customer_id"
         return scored
 
-    def _snapshot(self, before: pd.Series | None) -> Snapshot:
-        table = self.customers_
+    def _backfill_history(self, bought: pd.DataFrame) -> list[Snapshot]:
+        """Segments at the end of each of the last ``history_months`` months, scored on the same
+        scale as today, so the console shows movement from the first training on."""
+        ends = pd.date_range(
+            end=self.as_of_.normalize(), periods=self.history_months + 1, freq="ME", tz="UTC"
+        )
+        first = pd.to_datetime(bought["ordered_at"], utc=True).min()
+        snapshots: list[Snapshot] = []
+        before: pd.Series | None = None
+        for end in ends[ends < self.as_of_]:
+            if end <= first:
+                continue
+            table = assign_segments(rfm(bought, now=end), self.rules, self.reference_)
+            snapshots.append(self._snapshot(before, table, end))
+            before = table["segment"]
+        return [*snapshots, self._snapshot(before)]
+
+    def _snapshot(
+        self, before: pd.Series | None, table: pd.DataFrame | None = None, as_of: pd.Timestamp | None = None
+    ) -> Snapshot:
+        table = self.customers_ if table is None else table
         moves = segment_moves(before, table["segment"]) if before is not None else pd.DataFrame()
         return Snapshot(
-            as_of=self.as_of_.isoformat(),
+            as_of=(as_of or self.as_of_).isoformat(),
             customers={str(s): int(n) for s, n in table["segment"].value_counts().items()},
             revenue={
                 str(s): round(float(v), 2) for s, v in table.groupby("segment")["total_spend"].sum().items()
