@@ -291,7 +291,11 @@ def train(
     engine = sm.engine(shop)
     kinds = [kind] if kind else engine.model_kinds()
     with _bar("training", len(kinds)) as advance:
-        done = engine.train(kinds, on_start=lambda _k: None)
+        done = engine.train(
+            [kind] if kind else None,
+            on_start=lambda _k: None,
+            on_skip=lambda k, why: err.print(f"[yellow]{k} skipped:[/] {why}"),
+        )
         advance(len(kinds))
     for v in done:
         sm.audit(_cli_actor(shop), "train", f"models/{v.kind}", {"version": v.version})

@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     )
     session_max_age_s: int = Field(default=8 * 3600, description="Console login lifetime in seconds.")
     log_level: str = Field(default="info", description="Server log level: debug, info, warning or error.")
+    stock_cache_s: float = Field(
+        default=5.0,
+        description="Seconds recommendations reuse the list of out-of-stock products; stock written through "
+        "this server clears it at once.",
+    )
 
     def resolved_database_url(self) -> str:
         """The store URL, defaulting to a SQLite file inside ``data_dir``."""

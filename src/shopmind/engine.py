@@ -32,6 +32,7 @@ from shopmind.config import Settings
 from shopmind.errors import (
     AuthenticationError,
     InvalidParameterError,
+    NotFittedError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitedError,
@@ -287,6 +288,7 @@ class Engine:
         self.data = data
         self.shop_id = data.shop_id
         self._overview_cache: tuple[float, dict[str, Any]] | None = None
+        self._stock_cache: tuple[float, frozenset[str]] | None = None
 
     # -- writes ------------------------------------------------------------------------------------
     def to_rows(self, table: str, records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -316,6 +318,8 @@ class Engine:
                 if items:
                     self.data.upsert("order_items", items, conn=conn)
         self._overview_cache = None
+        if table == "inventory":
+            self._stock_cache = None
         return result
 
     def add_events(
@@ -368,9 +372,17 @@ class Engine:
         return sorted(_trainers())
 
     def train(
-        self, kinds: Sequence[str] | None = None, *, on_start: Callable[[str], None] | None = None
+        self,
+        kinds: Sequence[str] | None = None,
+        *,
+        on_start: Callable[[str], None] | None = None,
+        on_skip: Callable[[str, str], None] | None = None,
     ) -> list[ModelVersion]:
-        """Train and promote the given model kinds (all when ``None``)."""
+        """Train and promote the given model kinds (all when ``None``).
+
+        When training all kinds, a kind the shop has no data for yet (no orders for the customer
+        model, say) is skipped and reported to ``on_skip(kind, reason)``; asked for by name, it fails.
+        """
         trainers = _trainers()
         unknown = [k for k in (kinds or []) if k not in trainers]
         if unknown:
@@ -381,7 +393,14 @@ class Engine:
         for kind in kinds or list(trainers):
             if on_start:
                 on_start(kind)
-            model, metrics, sizes = trainers[kind](self.data)
+            try:
+                model, metrics, sizes = trainers[kind](self.data)
+            except NotFittedError as exc:
+                if kinds:
+                    raise
+                if on_skip:
+                    on_skip(kind, exc.message)
+                continue
             done.append(self.app.registry.save(self.shop_id, kind, model, metrics=metrics, data_size=sizes))
             self.app.registry.cleanup(
                 self.shop_id, kind, keep=3
@@ -432,6 +451,24 @@ class Engine:
         )
         return {r["sku"] for r in self.data.execute(from_orders.union(from_events)) if r["sku"]}
 
+    def out_of_stock(self) -> frozenset[str]:
+        """Products with no stock at any location. A full scan of inventory costs ~200 ms at 100,000
+        products, so serving reuses it for ``stock_cache_s`` seconds (inventory writes through this
+        engine clear it)."""
+        cached = self._stock_cache
+        if cached is not None and time.monotonic() - cached[0] < self.app.settings.stock_cache_s:
+            return cached[1]
+        inv = t.inventory
+        empty = (
+            select(inv.c.sku)
+            .where(inv.c.shop_id == self.shop_id)
+            .group_by(inv.c.sku)
+            .having(func.sum(inv.c.on_hand) <= 0)
+        )
+        found = frozenset(r["sku"] for r in self.data.execute(empty))
+        self._stock_cache = (time.monotonic(), found)
+        return found
+
     def recommend(
         self,
         customer_id: str | None,
@@ -461,14 +498,6 @@ class Engine:
             row = self.data.get("customers", {"customer_id": customer_id})
             province = row["province"] if row else None
         bought = self.purchased(customer_id) if customer_id is not None else set()
-        inv = t.inventory
-        empty = (
-            select(inv.c.sku)
-            .where(inv.c.shop_id == self.shop_id)
-            .group_by(inv.c.sku)
-            .having(func.sum(inv.c.on_hand) <= 0)
-        )
-        out_of_stock = {r["sku"] for r in self.data.execute(empty)}
         return list(
             model.recommend(
                 customer_id,
@@ -478,7 +507,7 @@ class Engine:
                 province=province,
                 categories=categories,
                 onboarding=onboarding,
-                out_of_stock=out_of_stock,
+                out_of_stock=self.out_of_stock(),
                 now=dt.datetime.now(dt.UTC),
             )
         )

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,7 +120,9 @@ class RuleContext:
     province: str | None = None
     purchased: set[str] = field(default_factory=set)
     include_categories: tuple[str, ...] = ()  # per request, on top of the config's
-    out_of_stock: set[str] = field(default_factory=set)  # stock now, which may differ from training
+    out_of_stock: Collection[str] = field(
+        default_factory=frozenset
+    )  # stock now, which may differ from training
     recently_viewed: set[str] = field(default_factory=set)  # shown elsewhere on the page, not pushed again
 
 

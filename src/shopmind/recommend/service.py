@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Self
 
@@ -128,6 +128,9 @@ class ShopRecommender:
         Business rules (stock, repurchase, freshness, categories, diversity, promoted, exploration).
     new_item_days : int
         Products created this recently, or with fewer than 3 interactions, are "new".
+    max_new_items : int
+        At most this many new products compete for the exploration slots: the newest first, then
+        those with the fewest interactions (keeps serving fast in a catalog of 100,000 products).
     hybrid : HybridRecommender, optional
         The ranker over the candidate sources (default settings when not given).
     """
@@ -137,9 +140,11 @@ class ShopRecommender:
         rules: RuleConfig | None = None,
         new_item_days: int = 30,
         hybrid: HybridRecommender | None = None,
+        max_new_items: int = 1000,
     ) -> None:
         self.rules = rules
         self.new_item_days = new_item_days
+        self.max_new_items = max_new_items
         self.hybrid = hybrid
 
     def fit(
@@ -156,6 +161,9 @@ class ShopRecommender:
 
         check_param(
             "ShopRecommender", "new_item_days", self.new_item_days, self.new_item_days >= 0, "an int >= 0"
+        )
+        check_param(
+            "ShopRecommender", "max_new_items", self.max_new_items, self.max_new_items >= 0, "an int >= 0"
         )
         now = now or (
             pd.to_datetime(events["ts"], utc=True).max().to_pydatetime()
@@ -217,7 +225,23 @@ class ShopRecommender:
             else set()
         )
         rare = set(products["sku"]) - set(counts[counts >= 3].index)
-        self.new_items_ = sorted(str(s) for s in (fresh | rare) if self.facts_.active.get(str(s), True))
+        newest = (
+            dict(zip(products["sku"].astype(str), created.rank(ascending=False, method="first"), strict=True))
+            if created is not None
+            else {}
+        )
+        candidates = [str(s) for s in (fresh | rare) if self.facts_.active.get(str(s), True)]
+        # Fresh products first (newest first), then the least seen; the sku breaks ties.
+        candidates.sort(
+            key=lambda s: (
+                s not in fresh,
+                newest.get(s, 0.0) if s in fresh else 0.0,
+                int(counts.get(s, 0)),
+                s,
+            )
+        )
+        self.new_items_ = candidates[: self.max_new_items]
+        self.new_subset_ = self.content_.subset(self.new_items_) if self.content_ is not None else None
         return self
 
     def _cooccurrence(self, events: pd.DataFrame, kinds: tuple[str, ...], basket_col: str) -> Any:
@@ -322,7 +346,7 @@ class ShopRecommender:
         province: str | None = None,
         categories: Sequence[str] = (),
         onboarding: Sequence[str] = (),
-        out_of_stock: set[str] | None = None,
+        out_of_stock: Collection[str] | None = None,
         now: dt.datetime | None = None,
         rules: RuleConfig | None = None,
     ) -> list[Recommendation]:
@@ -367,7 +391,7 @@ class ShopRecommender:
             province=province,
             purchased=set(purchased or ()),
             include_categories=tuple(categories),
-            out_of_stock=set(out_of_stock or ()),
+            out_of_stock=out_of_stock if out_of_stock is not None else frozenset(),
             recently_viewed=set(session.viewed),
         )
         pinned: list[Scored] = []
@@ -395,8 +419,13 @@ class ShopRecommender:
         """New products for the exploration slots: the ones closest to the history by content."""
         if not self.new_items_:
             return []
+        subset = getattr(self, "new_subset_", None)  # models saved before it existed lack it
         if history and self.content_ is not None:
-            scores = self.content_.score(None, self.new_items_, history=dict(history))
+            scores = (
+                self.content_.score_subset(subset, None, history=dict(history))
+                if subset is not None
+                else self.content_.score(None, self.new_items_, history=dict(history))
+            )
             order = np.argsort(-np.asarray(scores))[: n * 2]
             return [Scored(self.new_items_[i], float(scores[i]), "new_item") for i in order]
         return [Scored(s, 0.0, "new_item") for s in self.new_items_[: n * 2]]

@@ -42,6 +42,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
@@ -833,6 +834,16 @@ def text_tokens(text: str) -> list[str]:
     return out
 
 
+@dataclass(frozen=True)
+class ContentSubset:
+    """Some products' content vectors, sliced once for :meth:`ContentBased.score_subset`."""
+
+    size: int  # how many ids were asked for
+    positions: np.ndarray  # positions (in the ids asked for) of the products the model knows
+    vectors: Any  # their TF-IDF rows (CSR)
+    embeddings: np.ndarray | None
+
+
 class ContentBased:
     """Products with similar texts: the source that works for new products nobody has bought yet.
 
@@ -1097,15 +1108,38 @@ class ContentBased:
         self, user_id: str | None, item_ids: Sequence[str], *, history: Mapping[str, float] | None = None
     ) -> np.ndarray:
         """Text similarity of each of ``item_ids`` to the customer's profile (0 when unknown)."""
+        return self.score_subset(self.subset(item_ids), user_id, history=history)
+
+    def subset(self, item_ids: Sequence[str]) -> ContentSubset:
+        """``item_ids`` prepared for repeated scoring (their vectors sliced once)."""
         self._check_fitted()
-        out = np.zeros(len(item_ids), dtype=np.float64)
-        rows, weights = self._history(user_id, history)
-        if not len(rows) or not len(item_ids):
-            return out
         cols = np.array([self.item_index_.get(i, -1) for i in item_ids], dtype=np.int64)
-        known = cols >= 0
-        if known.any():
-            out[known] = self._similarity_to(rows, weights)[cols[known]]
+        known = np.flatnonzero(cols >= 0)
+        rows = cols[known]
+        embeddings = self.embeddings_[rows] if self.embeddings_ is not None else None
+        return ContentSubset(len(item_ids), known, self.vectors_[rows], embeddings)
+
+    def score_subset(
+        self, subset: ContentSubset, user_id: str | None, *, history: Mapping[str, float] | None = None
+    ) -> np.ndarray:
+        """:meth:`score` for a prepared subset: costs the subset's size, not the catalog's."""
+        self._check_fitted()
+        out = np.zeros(subset.size, dtype=np.float64)
+        rows, weights = self._history(user_id, history)
+        if not len(rows) or not len(subset.positions):
+            return out
+        w = weights.astype(np.float32)
+        profile = sp.csr_matrix(w[None, :]) @ self.vectors_[rows]
+        norm = float(np.sqrt(profile.multiply(profile).sum()))
+        if norm > 0:
+            out[subset.positions] = np.asarray((subset.vectors @ profile.T).toarray()).ravel() / norm
+        if self.embeddings_ is not None and subset.embeddings is not None:
+            e = w @ self.embeddings_[rows]
+            e_norm = float(np.linalg.norm(e))
+            dense = (subset.embeddings @ e) / e_norm if e_norm > 0 else np.zeros(len(subset.positions))
+            out[subset.positions] = (1.0 - self.embed_weight) * out[
+                subset.positions
+            ] + self.embed_weight * dense
         return out
 
 
