@@ -28,13 +28,14 @@ $(VENV)/.dev-installed: pyproject.toml $(VENV)/.installed
 	@touch $@
 
 # Debian packages the tests need: a PostgreSQL server, Chromium (Playwright drives Debian's
-# chromium; its own browser download does not work offline) and a Chinese font for screenshots.
+# chromium; its own browser download does not work offline), a Chinese font for screenshots and
+# Java for the local Spark forecasting test.
 system-deps:
 	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1 \
-		|| ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
-		echo "Installing Debian packages: postgresql chromium fonts-wqy-microhei"; \
+		|| ! fc-list :lang=zh 2>/dev/null | grep -q . || ! command -v java >/dev/null 2>&1; then \
+		echo "Installing Debian packages: postgresql chromium fonts-wqy-microhei openjdk-17-jre-headless"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			postgresql chromium fonts-wqy-microhei >/dev/null; \
+			postgresql chromium fonts-wqy-microhei openjdk-17-jre-headless >/dev/null; \
 	fi
 
 # Real data for the tests and benchmarks (DATA.md): Dominick's orange juice ships in a Debian package.

@@ -1,0 +1,1 @@
+"""Demand forecasting and perishable-aware replenishment."""
