@@ -134,6 +134,9 @@ def test_customers_page_segments_customer_and_audience(live: Live, browser: Brow
     )
     assert months == len(overview["history"]) > 1  # month-end snapshots back-filled at training
     expect(page.locator("#moves tbody tr").first).to_be_visible()
+    # Profiles with the random forest's most important features.
+    expect(page.locator("#profiles tr[data-profile]")).to_have_count(5)
+    expect(page.locator("#profiles tr[data-profile=price_sensitive] .tag").first).to_be_visible()
 
     # The audience builder's live count equals the engine's for the same filter.
     expect(page.get_by_test_id("audience-count")).to_be_visible()

@@ -421,6 +421,23 @@ class CustomerIntelligence:
         """Real-time tags from the latest events (read fresh by the caller on every request)."""
         return evaluate_tags(events, now=_utc(now), rules=self.tag_rules)
 
+    def _profile_overview(self, table: pd.DataFrame) -> list[dict[str, Any]]:
+        """Customers per primary profile and what the random forest relies on for each profile."""
+        from shopmind.customers.profiles import PROFILE_NAMES
+
+        if self.profiles_ is None or "profile" not in table:
+            return []
+        counts = table["profile"].value_counts()
+        return [
+            {
+                "profile": profile,
+                "name": {"zh-CN": names["zh-CN"], "en": names["en"]},
+                "customers": int(counts.get(profile, 0)),
+                "importances": _top(self.profiles_.feature_importances_.get(profile, {})),
+            }
+            for profile, names in PROFILE_NAMES.items()
+        ]
+
     def overview(self) -> dict[str, Any]:
         """Segment sizes, revenue share, value and risk per segment, and the movement history."""
         self._check()
@@ -453,9 +470,15 @@ class CustomerIntelligence:
             "as_of": self.as_of_.isoformat(),
             "customers": len(table),
             "segments": segments,
+            "profiles": self._profile_overview(table),
             "history": [s.__dict__ for s in self.history_],
             "notes": self.notes_,
         }
+
+
+def _top(importances: Mapping[str, float], k: int = 6) -> dict[str, float]:
+    best = sorted(importances.items(), key=lambda kv: -kv[1])[:k]
+    return {name: round(float(v), 4) for name, v in best}
 
 
 def json_value(value: Any) -> Any:
