@@ -158,30 +158,36 @@ class ModelRegistry:
         shop_dir = self.root / shop_id
         return sorted(d.name for d in shop_dir.iterdir() if d.is_dir()) if shop_dir.exists() else []
 
+    def _promoted_version(self, shop_id: str, kind: str) -> str | None:
+        try:
+            return (self._kind_dir(shop_id, kind) / "PROMOTED").read_text().strip()
+        except FileNotFoundError:
+            return None
+
     def promoted(self, shop_id: str, kind: str) -> ModelVersion | None:
         kind_dir = self._kind_dir(shop_id, kind)
-        try:
-            version = (kind_dir / "PROMOTED").read_text().strip()
-        except FileNotFoundError:
+        version = self._promoted_version(shop_id, kind)
+        if version is None:
             return None
         meta_path = kind_dir / version / "meta.json"
         return ModelVersion(shop_id, kind, version, kind_dir / version, json.loads(meta_path.read_text()))
 
     def load(self, shop_id: str, kind: str) -> Any:
         """The promoted model, loaded once per version and cached."""
-        mv = self.promoted(shop_id, kind)
-        if mv is None:
+        # Every request asks: only the one-line PROMOTED file is read unless the version changed.
+        version = self._promoted_version(shop_id, kind)
+        if version is None:
             raise NotFoundError(
                 f"No trained {kind!r} model for shop {shop_id!r} yet. Train one with `shopmind train {kind} --shop {shop_id}`."
             )
         key = (shop_id, kind)
         with self._lock:
             cached = self._cache.get(key)
-            if cached and cached[0] == mv.version:
+            if cached and cached[0] == version:
                 return cached[1]
-        model = pickle.loads((mv.path / "artifact.pkl").read_bytes())
+        model = pickle.loads((self._kind_dir(shop_id, kind) / version / "artifact.pkl").read_bytes())
         with self._lock:
-            self._cache[key] = (mv.version, model)
+            self._cache[key] = (version, model)
         return model
 
     def cleanup(self, shop_id: str, kind: str, keep: int = 5) -> int:
