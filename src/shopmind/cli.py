@@ -345,6 +345,57 @@ def evaluate(
 
 
 # -- serve --------------------------------------------------------------------------------------------
+# -- forecasts ----------------------------------------------------------------------------------------
+@app.command()
+def replenishment(
+    output: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the plan to a .csv or .xlsx file.")
+    ] = None,
+    only_orders: Annotated[bool, typer.Option(help="Only products to order now.")] = False,
+    lang: Annotated[str, typer.Option(help="Language of the reasons: zh-CN or en.")] = "zh-CN",
+    shop: ShopOpt = "default",
+    as_json: JsonOpt = False,
+) -> None:
+    """What to reorder, how much, when and why (from the last `shopmind train forecast`)."""
+    from shopmind.errors import InvalidParameterError
+
+    engine = _open().engine(shop)
+    if output is not None:
+        fmt = output.suffix.lower().lstrip(".")
+        if fmt not in ("csv", "xlsx"):
+            raise InvalidParameterError(f"--out must end in .csv or .xlsx, not {output.name!r}.")
+        body, _ = engine.replenishment_file(fmt, only_orders, lang)
+        tmp = output.with_name(output.name + ".tmp")
+        tmp.write_bytes(body)
+        tmp.replace(output)
+        _emit(as_json, {"file": str(output)}, lambda: out.print(f"Replenishment plan written to {output}"))
+        return
+    data = engine.replenishment(only_orders)
+
+    def human() -> None:
+        table = Table(title=f"Replenishment plan as of {data['as_of']}")
+        reason = "reason_zh" if lang.startswith("zh") else "reason_en"
+        for col in ("sku", "location", "on hand", "reorder point", "order qty", "order by", "why"):
+            table.add_column(
+                col, justify="right" if col in ("on hand", "reorder point", "order qty") else "left"
+            )
+        for r in data["plan"][:50]:
+            table.add_row(
+                str(r["sku"]),
+                str(r.get("location_id") or ""),
+                f"{r['on_hand']:,.0f}",
+                f"{r['reorder_point']:,.0f}",
+                f"{r['order_qty']:,.0f}",
+                str(r.get("order_by") or ""),
+                str(r.get(reason) or ""),
+            )
+        out.print(table)
+        if data["alerts"]:
+            out.print(f"{len(data['alerts'])} alerts (see --json or the console).")
+
+    _emit(as_json, data, human)
+
+
 # -- customers ----------------------------------------------------------------------------------------
 @customers_app.command("segments")
 def customers_segments(

@@ -114,10 +114,16 @@ Trainer = Callable[[ShopStore], tuple[Any, dict[str, Any], dict[str, int]]]
 
 def _trainers() -> dict[str, Trainer]:
     from shopmind.customers.train import train_customers
+    from shopmind.forecast.train import train_forecast
     from shopmind.recommend.popularity import train_popularity
     from shopmind.recommend.train import train_recommender
 
-    return {"popularity": train_popularity, "recommender": train_recommender, "customers": train_customers}
+    return {
+        "popularity": train_popularity,
+        "recommender": train_recommender,
+        "customers": train_customers,
+        "forecast": train_forecast,
+    }
 
 
 class Shopmind:
@@ -606,6 +612,38 @@ class Engine:
         hashed = hashed.dropna(subset=["email_sha256", "phone_sha256"], how="all")
         out = hashed[["email_sha256", "phone_sha256"]]
         return out.to_csv(index=False), len(out)
+
+    # -- forecasts ---------------------------------------------------------------------------------
+    def forecast_for(self, sku: str, location_id: str | None = None, history: int = 90) -> dict[str, Any]:
+        """A SKU's demand history, forecast and intervals (per location when it has several)."""
+        return dict(self.model("forecast").forecast_for(sku, location_id, history))
+
+    def replenishment(self, only_orders: bool = False) -> dict[str, Any]:
+        """The replenishment plan and the stock-out / expiry alerts of the last forecast."""
+        return dict(self.model("forecast").replenishment(only_orders))
+
+    def replenishment_file(
+        self, fmt: str, only_orders: bool = False, lang: str = "zh-CN"
+    ) -> tuple[bytes, str]:
+        """The plan and alerts as CSV (the plan only) or Excel (two sheets), reasons in ``lang``."""
+        import io
+
+        data = self.replenishment(only_orders)
+        drop = "_en" if lang.startswith("zh") else "_zh"
+        plan = pd.DataFrame(data["plan"])
+        plan = plan[[c for c in plan.columns if not c.endswith(drop)]]
+        alerts = pd.DataFrame(data["alerts"])
+        alerts = alerts[[c for c in alerts.columns if not c.endswith(drop)]]
+        if fmt == "csv":
+            # UTF-8 with a byte-order mark so that Excel opens the Chinese reasons correctly.
+            return plan.to_csv(index=False).encode("utf-8-sig"), "text/csv; charset=utf-8"
+        if fmt == "xlsx":
+            buffer = io.BytesIO()
+            with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+                plan.to_excel(writer, sheet_name="replenishment", index=False)
+                alerts.to_excel(writer, sheet_name="alerts", index=False)
+            return buffer.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        raise InvalidParameterError(f"Unknown format {fmt!r}: use json, csv or xlsx.")
 
     # -- analytics ---------------------------------------------------------------------------------
     def overview(self, max_age_s: float = 30.0) -> dict[str, Any]:

@@ -34,7 +34,7 @@ NAV = [
     ("content", "nav_content"),
     ("data", "nav_data"),
 ]
-READY = {"overview", "recommendations", "customers", "data"}
+READY = {"overview", "recommendations", "customers", "forecasts", "data"}
 
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -312,6 +312,41 @@ async def audience_csv(request: Request) -> Response:
         text,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="audience.csv"'},
+    )
+
+
+@router.get("/forecasts")
+def forecasts_page(request: Request, sku: str = "") -> Response:
+    found = _engine_for(request)
+    if found is None:
+        return RedirectResponse("/console/login", status_code=303)
+    sm, who, engine = found
+    try:
+        model = engine.model("forecast")
+    except ShopmindError as exc:
+        return _render(request, "forecasts.html", who=who, page="forecasts", error=exc.message)
+    sku = sku or (model.skus_[0] if model.skus_ else "")
+    forecast, error = None, None
+    if sku:
+        try:
+            forecast = engine.forecast_for(sku, None, 120)
+        except ShopmindError as exc:
+            error = exc.message
+    plan = engine.replenishment()
+    orders = [r for r in plan["plan"] if (r.get("order_qty") or 0) > 0][:40]
+    sm.audit(who, "read", "console/forecasts", {"sku": sku} if sku else None)
+    return _render(
+        request,
+        "forecasts.html",
+        who=who,
+        page="forecasts",
+        error=error,
+        skus=model.skus_[:200],
+        titles=model.titles_,
+        sku=sku,
+        forecast=forecast,
+        plan=plan,
+        orders=orders,
     )
 
 

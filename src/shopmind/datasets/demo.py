@@ -26,7 +26,6 @@ Conventions of the generated frames
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +35,7 @@ import pandas as pd
 
 from shopmind.datasets import demo_catalog as cat
 from shopmind.errors import check_param
+from shopmind.features.calendar import lunar_new_year, mid_autumn_festival
 
 __all__ = [
     "SEGMENTS",
@@ -171,125 +171,6 @@ def generate_demo_store(
         inventory=inventory,
         truth=people.truth,
     )
-
-
-# --------------------------------------------------------------------------------------------------
-# lunar calendar (Meeus, "Astronomical Algorithms", ch. 25 and 49)
-# --------------------------------------------------------------------------------------------------
-
-_SYNODIC = 29.530588861
-_DELTA_T = 69.0 / _DAY  # TT - UT around 2000-2040; a minute's error moves no festival here
-# Periodic terms of the new-moon correction: coefficient, power of E, multiples of (M', M, F, Omega).
-_NEW_MOON_TERMS: tuple[tuple[float, int, int, int, int, int], ...] = (
-    (-0.40720, 0, 1, 0, 0, 0), (0.17241, 1, 0, 1, 0, 0), (0.01608, 0, 2, 0, 0, 0),
-    (0.01039, 0, 0, 0, 2, 0), (0.00739, 1, 1, -1, 0, 0), (-0.00514, 1, 1, 1, 0, 0),
-    (0.00208, 2, 0, 2, 0, 0), (-0.00111, 0, 1, 0, -2, 0), (-0.00057, 0, 1, 0, 2, 0),
-    (0.00056, 1, 2, 1, 0, 0), (-0.00042, 0, 3, 0, 0, 0), (0.00042, 1, 0, 1, 2, 0),
-    (0.00038, 1, 0, 1, -2, 0), (-0.00024, 1, 2, -1, 0, 0), (-0.00017, 0, 0, 0, 0, 1),
-    (-0.00007, 0, 1, 2, 0, 0), (0.00004, 0, 2, 0, -2, 0), (0.00004, 0, 0, 3, 0, 0),
-    (0.00003, 0, 1, 1, -2, 0), (0.00003, 0, 2, 0, 2, 0), (-0.00003, 0, 1, 1, 2, 0),
-    (0.00003, 0, 1, -1, 2, 0), (-0.00002, 0, 1, -1, -2, 0), (-0.00002, 0, 3, 1, 0, 0),
-    (0.00002, 0, 4, 0, 0, 0),
-)  # fmt: skip
-
-
-def _new_moon_jde(k: int) -> float:
-    """Julian ephemeris day of the k-th new moon after 2000-01-06."""
-    t = k / 1236.85
-    jde = 2451550.09766 + _SYNODIC * k + 0.00015437 * t**2 - 0.000000150 * t**3 + 0.00000000073 * t**4
-    e = 1 - 0.002516 * t - 0.0000074 * t**2
-    m = math.radians(2.5534 + 29.10535670 * k - 0.0000014 * t**2 - 0.00000011 * t**3)
-    mp = math.radians(201.5643 + 385.81693528 * k + 0.0107582 * t**2 + 0.00001238 * t**3 - 0.000000058 * t**4)
-    f = math.radians(160.7108 + 390.67050284 * k - 0.0016118 * t**2 - 0.00000227 * t**3 + 0.000000011 * t**4)
-    om = math.radians(124.7746 - 1.56375588 * k + 0.0020672 * t**2 + 0.00000215 * t**3)
-    for coef, e_pow, a_mp, a_m, a_f, a_om in _NEW_MOON_TERMS:
-        jde += coef * e**e_pow * math.sin(a_mp * mp + a_m * m + a_f * f + a_om * om)
-    return jde
-
-
-def _sun_longitude(jde: float) -> float:
-    """Apparent ecliptic longitude of the Sun in degrees (accurate to about 0.01 degree)."""
-    t = (jde - 2451545.0) / 36525
-    l0 = 280.46646 + 36000.76983 * t + 0.0003032 * t**2
-    m = math.radians(357.52911 + 35999.05029 * t - 0.0001537 * t**2)
-    c = (
-        (1.914602 - 0.004817 * t - 0.000014 * t**2) * math.sin(m)
-        + (0.019993 - 0.000101 * t) * math.sin(2 * m)
-        + 0.000289 * math.sin(3 * m)
-    )
-    om = math.radians(125.04 - 1934.136 * t)
-    return (l0 + c - 0.00569 - 0.00478 * math.sin(om)) % 360
-
-
-def _jd(day: dt.date) -> float:
-    return day.toordinal() - dt.date(1970, 1, 1).toordinal() + 2440587.5
-
-
-def _beijing_date(jde: float) -> dt.date:
-    days = jde - _DELTA_T - 2440587.5 + 8 / 24  # Chinese calendar days start at Beijing midnight
-    return dt.date(1970, 1, 1) + dt.timedelta(days=math.floor(days))
-
-
-def _solar_term(year: int, longitude: float, guess: dt.date) -> float:
-    jde = _jd(guess.replace(year=year))
-    for _ in range(6):
-        jde += ((longitude - _sun_longitude(jde) + 180) % 360 - 180) * 365.2422 / 360
-    return jde
-
-
-def _month_start_containing(jde: float) -> dt.date:
-    """First day of the lunar month whose span (Beijing dates) contains the instant ``jde``."""
-    target = _beijing_date(jde)
-    k = math.floor((jde - 2451550.09766) / _SYNODIC) + 1
-    while _beijing_date(_new_moon_jde(k)) > target:
-        k -= 1
-    return _beijing_date(_new_moon_jde(k))
-
-
-def lunar_new_year(year: int) -> dt.date:
-    """Return the date of the Spring Festival (农历正月初一) in ``year``.
-
-    The first lunar month is the one containing the solar term 雨水 (sun at 330 degrees); it starts
-    on the Beijing date of its new moon.
-
-    Parameters
-    ----------
-    year : int
-        Gregorian year, reliable for 1900-2100 except where the calendar itself is disputed.
-
-    Returns
-    -------
-    datetime.date
-
-    Examples
-    --------
-    >>> lunar_new_year(2026)
-    datetime.date(2026, 2, 17)
-    """
-    return _month_start_containing(_solar_term(year, 330.0, dt.date(2000, 2, 19)))
-
-
-def mid_autumn_festival(year: int) -> dt.date:
-    """Return the date of the Mid-Autumn Festival (农历八月十五) in ``year``.
-
-    The eighth lunar month is the one containing the autumnal equinox (秋分, sun at 180 degrees).
-
-    Parameters
-    ----------
-    year : int
-        Gregorian year.
-
-    Returns
-    -------
-    datetime.date
-
-    Examples
-    --------
-    >>> mid_autumn_festival(2025)
-    datetime.date(2025, 10, 6)
-    """
-    start = _month_start_containing(_solar_term(year, 180.0, dt.date(2000, 9, 23)))
-    return start + dt.timedelta(days=14)
 
 
 # --------------------------------------------------------------------------------------------------
