@@ -318,8 +318,11 @@ def spark_available() -> tuple[bool, str]:
 
 
 # -- scoring -----------------------------------------------------------------------------------------------
-def score(forecasts: pd.DataFrame, train: pd.DataFrame, test: pd.DataFrame) -> dict[str, float]:
-    """Mean MASE and RMSSE over series (seasonal naive scale, lag 7) and interval coverage."""
+def score(
+    forecasts: pd.DataFrame, train: pd.DataFrame, test: pd.DataFrame, kinds: pd.Series | None = None
+) -> dict[str, Any]:
+    """Mean MASE and RMSSE over series (seasonal naive scale, lag 7), interval coverage, and the
+    mean MASE of each kind of series when ``kinds`` (kind by unique_id) is given."""
     y = train.groupby("unique_id", sort=True)["y"]
     scale = y.apply(lambda s: float(np.mean(np.abs(s.to_numpy()[SEASON:] - s.to_numpy()[:-SEASON]))))
     scale_sq = y.apply(lambda s: float(np.mean((s.to_numpy()[SEASON:] - s.to_numpy()[:-SEASON]) ** 2)))
@@ -329,13 +332,17 @@ def score(forecasts: pd.DataFrame, train: pd.DataFrame, test: pd.DataFrame) -> d
     err = m["y"] - m["mean"]
     mae = err.abs().groupby(m["unique_id"]).mean()
     mse = (err**2).groupby(m["unique_id"]).mean()
-    out = {
-        "mase": float((mae / scale.replace(0, np.nan)).mean()),
+    mase = mae / scale.replace(0, np.nan)
+    out: dict[str, Any] = {
+        "mase": float(mase.mean()),
         "rmsse": float(np.sqrt(mse / scale_sq.replace(0, np.nan)).mean()),
     }
     for lv in LEVELS:
         inside = (m["y"] >= m[f"lo_{lv}"]) & (m["y"] <= m[f"hi_{lv}"])
         out[f"cover_{lv}"] = float(inside.mean())
+    if kinds is not None:
+        by_kind = mase.groupby(kinds.reindex(mase.index)).mean()
+        out["mase_by_kind"] = {str(k): round(float(v), 4) for k, v in by_kind.items()}
     return out
 
 
@@ -449,7 +456,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     frame = generate_series(n_series, args.days)
     train, test = split(frame, args.horizon)
-    kinds = frame.drop_duplicates("unique_id")["kind"].value_counts().to_dict()
+    kind_of = frame.drop_duplicates("unique_id").set_index("unique_id")["kind"]
+    kinds = kind_of.value_counts().to_dict()
     notes: list[str] = []
     rows: list[dict[str, Any]] = []
     wanted = args.systems or list(SYSTEMS)
@@ -474,7 +482,7 @@ def main(argv: list[str] | None = None) -> int:
                 "series_per_cpu_s": n_series / info["cpu_s"] if info["cpu_s"] > 0 else None,
             }
             row.update({k: v for k, v in info.items() if k != "models"})
-            row.update(score(forecasts, train, test))
+            row.update(score(forecasts, train, test, kind_of))
             row["models"] = info["models"]
             rows.append({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()})
     elapsed = time.perf_counter() - started

@@ -33,6 +33,20 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
     store = generate_demo_store(seed=3, size=DemoSize(products=40, customers=300, days=240))
     frames = {n: getattr(store, n) for n in ("products", "customers", "orders", "order_items", "inventory")}
     import_frames(sm.engine("demo"), frames, source="demo")
+    # A product just listed, with no sales yet: a twin of the best seller.
+    best = store.order_items.groupby("sku")["quantity"].sum().idxmax()
+    twin = store.products.set_index("sku").loc[best]
+    sm.engine("demo").upsert(
+        "products",
+        [
+            {
+                "sku": "NEW-TWIN",
+                "title": f"新品 {twin['title']}",
+                "category": twin["category"],
+                "price": float(twin["price"]),
+            }
+        ],
+    )
     sm.engine("demo").train(["forecast"])
     keys = {
         "analyst": sm.create_api_key("demo", "a", "analyst")[1],
@@ -64,6 +78,18 @@ def test_forecast_of_a_sku_has_history_and_nested_intervals(shop: Shop) -> None:
     assert missing.status_code == 404
     assert "shopmind train forecast" in missing.json()["error"]
     assert client.get(f"/v1/forecasts/{sku}", headers=auth(keys["service"])).status_code == 403
+
+
+def test_a_new_product_is_forecast_from_similar_products(shop: Shop) -> None:
+    sm, client, keys, _ = shop
+    model = sm.engine("demo").model("forecast")
+    assert "NEW-TWIN" in model.new_products_
+    body = client.get("/v1/forecasts/NEW-TWIN", headers=auth(keys["analyst"])).json()
+    series = body["series"][0]
+    assert series["history"] == []
+    assert series["model"] == "similar-products"
+    assert len(series["forecast"]) == 28
+    assert sum(p["mean"] for p in series["forecast"]) > 0  # its neighbours sell
 
 
 def test_replenishment_respects_shelf_life_and_supplier_minimums(shop: Shop) -> None:

@@ -130,7 +130,9 @@ def test_intervals_nest_and_widen_with_the_horizon(fitted: Forecaster) -> None:
     assert (out["lo_95"] >= 0).all()
 
 
-def test_predict_slices_and_extends_the_horizon(fitted: Forecaster) -> None:
+@pytest.mark.parametrize("refit", [False, True])
+def test_predict_slices_and_extends_the_horizon(panel: pd.DataFrame, refit: bool) -> None:
+    fitted = Forecaster(horizon=H, refit=refit).fit(panel)
     full = fitted.predict()
     short = fitted.predict(7)
     assert len(short) == 4 * 7

@@ -102,6 +102,9 @@ class ShopForecast:
         ).fit(series)
         self.forecasts_ = self.forecaster_.predict()[list(FORECAST_COLUMNS)]
         self.selection_ = self.forecaster_.selection_
+        self.new_products_: list[str] = []
+        self.notes_: list[str] = []
+        self._forecast_new_products(series, products, freq)
         keep = self.history_periods or 4 * self.horizon_
         ordered = series.sort_values(["unique_id", "ds"])
         self.history_ = ordered.groupby("unique_id", sort=False).tail(keep)[["unique_id", "ds", "y"]]
@@ -118,6 +121,31 @@ class ShopForecast:
             else {}
         )
         return self
+
+    def _forecast_new_products(self, series: pd.DataFrame, products: pd.DataFrame, freq: str) -> None:
+        """Products with no sales yet get forecasts from their nearest products (category,
+        attributes, price), so that the plan stocks them too."""
+        from shopmind.errors import ShopmindError
+        from shopmind.forecast.new_products import SimilarProductForecaster
+
+        ids = set(series["unique_id"].astype(str))
+        if any("|" in u for u in ids) or "sku" not in products:
+            return  # per-location series: a new product's stores are not known yet
+        status = products["status"] if "status" in products else pd.Series("active", index=products.index)
+        new = products[~products["sku"].astype(str).isin(ids) & status.fillna("active").eq("active")]
+        if new.empty:
+            return
+        try:
+            similar = SimilarProductForecaster(freq=freq, horizon=self.horizon_, level=tuple(self.level))
+            similar.fit(series[["unique_id", "ds", "y"]], products)
+            start = pd.Timestamp(series["ds"].max()) + pd.Timedelta(days=1 if freq == "D" else 7)
+            extra = similar.predict(new, h=self.horizon_, start=start)
+        except ShopmindError as exc:
+            self.notes_.append(f"New products not forecast: {exc.message}")
+            return
+        extra = extra.reindex(columns=list(FORECAST_COLUMNS))
+        self.forecasts_ = pd.concat([self.forecasts_, extra], ignore_index=True)
+        self.new_products_ = sorted(new["sku"].astype(str))
 
     def _check(self) -> None:
         if not hasattr(self, "forecasts_"):
