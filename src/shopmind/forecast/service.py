@@ -79,31 +79,31 @@ class ShopForecast:
     ) -> Self:
         """Forecast every series of ``series`` (``unique_id, ds, y[, price, deal, feature]``) and plan."""
         from shopmind.forecast.inventory import InventoryPolicy
-        from shopmind.forecast.models import Forecaster
 
         check_param("ShopForecast", "freq", freq, freq in ("D", "W"), "'D' or 'W'")
         if series.empty:
             raise NotFittedError("No demand history to forecast: import orders or sales first.")
         self.freq_ = freq
         self.horizon_ = self.horizon or default_horizon(freq)
+        self.notes_: list[str] = []
         ml = None
         if self.use_ml:
             from shopmind.forecast.ml import MLCandidate
 
             ml = MLCandidate(freq=freq, level=tuple(self.level), horizon=self.horizon_)
-        self.forecaster_ = Forecaster(
-            freq=freq,
-            horizon=self.horizon_,
-            level=tuple(self.level),
-            n_windows=self.n_windows,
-            ml=ml,
-            # A year of weekly history is enough to let the models compete (the default asks for two).
-            min_train=52 if freq == "W" else None,
-        ).fit(series)
+        try:
+            self.forecaster_ = self._forecaster(freq, ml).fit(series)
+        except ValueError as exc:  # mlforecast refuses series too short for its lags and windows
+            if ml is None:
+                raise NotFittedError(f"Too little history to forecast yet: {exc}") from exc
+            self.notes_.append(f"The LightGBM candidate was left out: {exc}")
+            try:
+                self.forecaster_ = self._forecaster(freq, None).fit(series)
+            except ValueError as again:
+                raise NotFittedError(f"Too little history to forecast yet: {again}") from again
         self.forecasts_ = self.forecaster_.predict()[list(FORECAST_COLUMNS)]
         self.selection_ = self.forecaster_.selection_
         self.new_products_: list[str] = []
-        self.notes_: list[str] = []
         self._forecast_new_products(series, products, freq)
         keep = self.history_periods or 4 * self.horizon_
         ordered = series.sort_values(["unique_id", "ds"])
@@ -121,6 +121,19 @@ class ShopForecast:
             else {}
         )
         return self
+
+    def _forecaster(self, freq: str, ml: Any) -> Any:
+        from shopmind.forecast.models import Forecaster
+
+        return Forecaster(
+            freq=freq,
+            horizon=self.horizon_,
+            level=tuple(self.level),
+            n_windows=self.n_windows,
+            ml=ml,
+            # A year of weekly history is enough to let the models compete (the default asks for two).
+            min_train=52 if freq == "W" else None,
+        )
 
     def _forecast_new_products(self, series: pd.DataFrame, products: pd.DataFrame, freq: str) -> None:
         """Products with no sales yet get forecasts from their nearest products (category,
