@@ -6,6 +6,7 @@ purpose: six short series, so the test is dominated by Spark's start-up (~10-30 
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from shopmind.errors import NotFittedError
 from shopmind.forecast.models import Forecaster
 
 pytestmark = pytest.mark.slow
@@ -58,6 +60,14 @@ def test_spark_engine_matches_the_local_engine(spark: Any, panel: pd.DataFrame, 
     pd.testing.assert_frame_equal(remote.predict(), local.predict(), rtol=1e-6)
     # beyond the fitted horizon the chosen models run again, on Spark
     pd.testing.assert_frame_equal(remote.predict(H + 7), local.predict(H + 7), rtol=1e-6)
+
+
+def test_spark_fitted_forecaster_pickles_without_its_spark_data(spark: Any, panel: pd.DataFrame) -> None:
+    remote = Forecaster(horizon=H, engine="spark").fit(panel)
+    again = pickle.loads(pickle.dumps(remote))
+    pd.testing.assert_frame_equal(again.predict(), remote.predict())
+    with pytest.raises(NotFittedError, match="call fit"):
+        again.predict(H + 1)
 
 
 def test_spark_engine_takes_a_spark_dataframe(spark: Any, panel: pd.DataFrame, local: Forecaster) -> None:

@@ -143,6 +143,17 @@ def test_predict_slices_and_extends_the_horizon(panel: pd.DataFrame, refit: bool
     np.testing.assert_allclose(a, b, rtol=1e-6)
 
 
+def test_forwarded_models_stay_in_phase_when_the_horizon_is_not_whole_weeks() -> None:
+    """A model fitted at the first origin and forwarded must keep the weekday pattern in place."""
+    y = _seasonal(420)
+    df = _frame("s", y)
+    profile = np.array([1.0, 0.9, 0.95, 1.0, 1.2, 1.8, 1.6]) * 40
+    expected = profile[np.arange(420, 430) % 7]
+    for window in (None, 100, "auto"):
+        out = Forecaster(horizon=10, models=["AutoETS"], window=window).fit(df).predict()
+        assert np.abs(out["mean"].to_numpy() - expected).mean() < 3.0, window
+
+
 def test_predict_before_fit_raises_not_fitted() -> None:
     with pytest.raises(NotFittedError, match=r"Call fit\(df\) before predict"):
         Forecaster().predict()

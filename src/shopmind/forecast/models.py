@@ -227,8 +227,20 @@ def _scales(y: FloatArray, m: int) -> tuple[float, float]:
     return (mae if mae > 0 else level), (mse if mse > 0 else level**2)
 
 
-def _train(y: FloatArray, end: int, window: int | None) -> FloatArray:
-    return y[:end] if window is None else y[max(0, end - window) : end]
+def _train(y: FloatArray, end: int, plan: _Plan) -> FloatArray:
+    """The training data for an origin at ``end``: about the last ``window`` observations.
+
+    Every origin's window starts a whole number of seasons after the first origin's, so a model
+    fitted at the first origin can be forwarded to the later ones: statsforecast's ETS keeps its
+    initial seasonal states when forwarded, and they must fall on the same phase of the season.
+    The window is therefore between ``window`` and ``window + season_length - 1`` long.
+    """
+    if plan.window is None:
+        return y[:end]
+    first = y.size - plan.n_windows * plan.h
+    start0 = max(0, first - plan.window)
+    start = start0 + plan.m * (max(0, end - plan.window - start0) // plan.m)
+    return y[start:end]
 
 
 def _cross_validate(name: str, y: FloatArray, plan: _Plan, nonneg: bool) -> tuple[FloatArray, Any]:
@@ -240,7 +252,7 @@ def _cross_validate(name: str, y: FloatArray, plan: _Plan, nonneg: bool) -> tupl
     errors = np.empty(plan.n_windows * h)
     for w in range(plan.n_windows):
         cut = first + w * h
-        train = _train(y, cut, plan.window)
+        train = _train(y, cut, plan)
         if name in _EXPENSIVE:
             if fitted is None:
                 fitted = model.fit(y=train)
@@ -269,29 +281,22 @@ def _conformal_quantiles(errors: FloatArray, level: tuple[int, ...]) -> dict[int
     return out
 
 
-def _final_forecast(
-    y: FloatArray,
-    name: str,
-    h: int,
-    plan: _Plan,
-    conformal: dict[int, float],
-    nonneg: bool,
-    fitted: Any = None,
-) -> tuple[FloatArray, dict[int, tuple[FloatArray, FloatArray]]]:
-    """Forecast ``h`` steps with the chosen model, with intervals at ``plan.level``.
+Forecast = tuple[FloatArray, dict[int, tuple[FloatArray, FloatArray]]]
 
-    ``fitted`` is the model fitted at the first cross-validation origin, when there is one.
-    """
+
+def _model_forecast(
+    y: FloatArray, name: str, h: int, plan: _Plan, conformal: dict[int, float], fitted: Any
+) -> Forecast:
     level = list(plan.level) if plan.level and name in _NATIVE_INTERVALS else None
     model = _sf_model(name, plan.m)
     first = y.size - plan.n_windows * plan.h
     if name in _EXPENSIVE and not plan.refit and first >= plan.min_train:
         # parameters estimated at the first cross-validation origin, forwarded to the latest data
         if fitted is None:
-            fitted = model.fit(y=_train(y, first, plan.window))
-        out = fitted.forward(y=_train(y, y.size, plan.window), h=h, level=level)
+            fitted = model.fit(y=_train(y, first, plan))
+        out = fitted.forward(y=_train(y, y.size, plan), h=h, level=level)
     else:
-        out = model.forecast(y=_train(y, y.size, plan.window), h=h, level=level)
+        out = model.forecast(y=_train(y, y.size, plan), h=h, level=level)
     mean = np.asarray(out["mean"], dtype=np.float64)
     bounds: dict[int, tuple[FloatArray, FloatArray]] = {}
     for lv in plan.level:
@@ -302,10 +307,35 @@ def _final_forecast(
             half = conformal.get(lv, float("nan"))
             lo, hi = mean - half, mean + half
         bounds[lv] = (lo, hi)
+    if not np.all(np.isfinite(mean)):
+        raise FloatingPointError(f"{name} gave a non-finite forecast")
+    return mean, bounds
+
+
+def _final_forecast(
+    y: FloatArray,
+    name: str,
+    h: int,
+    plan: _Plan,
+    conformal: dict[int, float],
+    nonneg: bool,
+    fitted: Any = None,
+) -> tuple[str, FloatArray, dict[int, tuple[FloatArray, FloatArray]]]:
+    """Forecast ``h`` steps with the chosen model, with intervals at ``plan.level``.
+
+    ``fitted`` is the model fitted at the first cross-validation origin, when there is one. If the
+    chosen model fails on the latest data, SeasonalNaive (Naive when shorter than a season) is
+    used; the model actually used is returned first.
+    """
+    try:
+        mean, bounds = _model_forecast(y, name, h, plan, conformal, fitted)
+    except Exception:
+        name = "SeasonalNaive" if y.size >= plan.m else "Naive"
+        mean, bounds = _model_forecast(y, name, h, plan, {}, None)
     if nonneg:
         mean = np.maximum(mean, 0.0)
         bounds = {lv: (np.maximum(lo, 0.0), np.maximum(hi, 0.0)) for lv, (lo, hi) in bounds.items()}
-    return mean, bounds
+    return name, mean, bounds
 
 
 def _candidates(plan: _Plan, demand_class: str) -> tuple[str, ...]:
@@ -375,10 +405,12 @@ def _fit_series(uid: Any, y: FloatArray, plan: _Plan) -> _SeriesFit:
             fit.model = "SeasonalNaive" if n >= plan.m else "Naive"
         if fit.model not in _NATIVE_INTERVALS and fit.model in errors:
             fit.conformal = _conformal_quantiles(errors[fit.model], plan.level)
-    fit.intervals = "native" if fit.model in _NATIVE_INTERVALS else "conformal"
-    fit.mean, fit.bounds = _final_forecast(
+    used, fit.mean, fit.bounds = _final_forecast(
         y, fit.model, plan.h, plan, fit.conformal, nonneg, fitted.get(fit.model)
     )
+    if used != fit.model:
+        fit.status, fit.model, fit.conformal = "fallback", used, {}
+    fit.intervals = "native" if fit.model in _NATIVE_INTERVALS else "conformal"
     return fit
 
 
@@ -399,7 +431,7 @@ def _fit_chunk(uids: Sequence[Any], ys: Sequence[FloatArray], plan: _Plan) -> li
 
 def _forecast_chunk(
     fits: Sequence[_SeriesFit], ys: Sequence[FloatArray], h: int, plan: _Plan
-) -> list[tuple[FloatArray, dict[int, tuple[FloatArray, FloatArray]]]]:
+) -> list[tuple[str, FloatArray, dict[int, tuple[FloatArray, FloatArray]]]]:
     with _quiet():
         return [
             _final_forecast(y, f.model, h, plan, f.conformal, f.nonneg) for f, y in zip(fits, ys, strict=True)
@@ -847,12 +879,14 @@ class Forecaster:
         check_param("Forecaster.predict", "h", h, _is_int(h) and h >= 1, "an int >= 1")
         fits = self.fits_
         if h <= plan.h:
+            names = [f.model for f in fits]
             means = [f.mean[:h] for f in fits]
             bounds = [{lv: (lo[:h], hi[:h]) for lv, (lo, hi) in f.bounds.items()} for f in fits]
         else:
             results = self._forecast_again(h)
-            means = [r[0] for r in results]
-            bounds = [r[1] for r in results]
+            names = [r[0] for r in results]
+            means = [r[1] for r in results]
+            bounds = [r[2] for r in results]
         n = len(fits)
         lengths = np.array([len(m) for m in means])
         out = pd.DataFrame(
@@ -865,13 +899,21 @@ class Forecaster:
         for lv in plan.level:
             out[f"lo_{lv}"] = np.concatenate([b[lv][0] for b in bounds]) if n else np.empty(0)
             out[f"hi_{lv}"] = np.concatenate([b[lv][1] for b in bounds]) if n else np.empty(0)
-        out["model"] = np.repeat(np.array([f.model for f in fits], dtype=object), lengths)
+        out["model"] = np.repeat(np.array(names, dtype=object), lengths)
         if self.ml_uids_:
             out = self._with_ml(out, h, future_exog)
         return out.rename(columns={"unique_id": self.id_col, "ds": self.time_col})
 
-    def _forecast_again(self, h: int) -> list[tuple[FloatArray, dict[int, tuple[FloatArray, FloatArray]]]]:
+    def _forecast_again(
+        self, h: int
+    ) -> list[tuple[str, FloatArray, dict[int, tuple[FloatArray, FloatArray]]]]:
         plan = self.plan_
+        if self._train_ is None:
+            raise NotFittedError(
+                f"This Forecaster was fitted on Spark and then pickled, which keeps the forecasts "
+                f"up to horizon={plan.h} but not the Spark data; call fit(df) again to forecast "
+                f"{h} steps."
+            )
         if self.engine == "spark":
             from shopmind.forecast import spark
 
@@ -971,6 +1013,12 @@ class Forecaster:
             return pd.DataFrame(columns=cols)
         out = pd.concat(pieces, ignore_index=True)[cols]
         return out.rename(columns={"unique_id": self.id_col, "ds": self.time_col, "y": self.target_col})
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        if _is_spark_frame(state.get("_train_")):  # lives in a Spark session: not picklable
+            state["_train_"] = None
+        return state
 
     def __repr__(self) -> str:
         defaults = {

@@ -189,7 +189,7 @@ def fit_on_spark(sdf: Any, plan: _Plan) -> list[_SeriesFit]:
 
 def forecast_on_spark(
     sdf: Any, fits: Sequence[_SeriesFit], h: int, plan: _Plan
-) -> list[tuple[FloatArray, dict[int, tuple[FloatArray, FloatArray]]]]:
+) -> list[tuple[str, FloatArray, dict[int, tuple[FloatArray, FloatArray]]]]:
     """Forecast ``h`` steps with each series' chosen model, on Spark; in the order of ``fits``."""
     chosen = {f.uid: f for f in fits}
 
@@ -197,7 +197,7 @@ def forecast_on_spark(
         return _forecast_partition(pdf, chosen, h, plan)
 
     rows = _bucketed(sdf).applyInPandas(forecast_bucket, schema=_PAYLOAD_SCHEMA).collect()
-    by_uid: dict[Any, tuple[FloatArray, dict[int, tuple[FloatArray, FloatArray]]]] = {}
+    by_uid: dict[Any, tuple[str, FloatArray, dict[int, tuple[FloatArray, FloatArray]]]] = {}
     for row in rows:
         for uid, result in pickle.loads(row["payload"]):
             by_uid[uid] = result
