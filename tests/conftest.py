@@ -8,6 +8,7 @@ your own instead.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,10 @@ from shopmind.devtools.postgres import new_database, postgres_server
 from shopmind.engine import Shopmind
 from shopmind.errors import MissingDependencyError
 from shopmind.store import Store, open_store
+
+# Training all models would embed every test catalog with the multilingual model (about a dozen
+# texts a second here); tests that exercise semantic search turn it on explicitly.
+os.environ.setdefault("SHOPMIND_SEARCH_SEMANTIC", "false")
 
 
 @pytest.fixture(scope="session")

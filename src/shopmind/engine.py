@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -112,17 +113,29 @@ class TokenBucket:
 Trainer = Callable[[ShopStore], tuple[Any, dict[str, Any], dict[str, int]]]
 
 
-def _trainers() -> dict[str, Trainer]:
+def _trainers(workdir: Path | None = None, settings: Settings | None = None) -> dict[str, Trainer]:
+    """The trainers; *workdir* is the shop's folder for caches (catalog embeddings, images)."""
     from shopmind.customers.train import train_customers
     from shopmind.forecast.train import train_forecast
     from shopmind.recommend.popularity import train_popularity
     from shopmind.recommend.train import train_recommender
+    from shopmind.search.train import train_search, train_visual
+
+    semantic = settings.search_semantic if settings is not None else True
+
+    def search(data: ShopStore) -> tuple[Any, dict[str, Any], dict[str, int]]:
+        return train_search(data, workdir=workdir, semantic=semantic)
+
+    def visual(data: ShopStore) -> tuple[Any, dict[str, Any], dict[str, int]]:
+        return train_visual(data, workdir=workdir)
 
     return {
         "popularity": train_popularity,
         "recommender": train_recommender,
         "customers": train_customers,
         "forecast": train_forecast,
+        "search": search,
+        "visual": visual,
     }
 
 
@@ -295,6 +308,13 @@ class Engine:
         self.shop_id = data.shop_id
         self._overview_cache: tuple[float, dict[str, Any]] | None = None
         self._stock_cache: tuple[float, frozenset[str]] | None = None
+        self._search_lock = threading.Lock()
+        self._search_checked = 0.0  # monotonic time the search index was last synced with the store
+
+    @property
+    def workdir(self) -> Path:
+        """This shop's folder under the data directory (caches, product images, search settings)."""
+        return Path(self.app.settings.data_dir) / "shops" / self.shop_id
 
     # -- writes ------------------------------------------------------------------------------------
     def to_rows(self, table: str, records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -326,6 +346,8 @@ class Engine:
         self._overview_cache = None
         if table == "inventory":
             self._stock_cache = None
+        if table == "products" and self.app.registry.promoted(self.shop_id, "search") is not None:
+            self.search_model(sync=True)  # incremental indexing: changed products are searchable now
         return result
 
     def add_events(
@@ -389,7 +411,7 @@ class Engine:
         When training all kinds, a kind the shop has no data for yet (no orders for the customer
         model, say) is skipped and reported to ``on_skip(kind, reason)``; asked for by name, it fails.
         """
-        trainers = _trainers()
+        trainers = _trainers(self.workdir, self.app.settings)
         unknown = [k for k in (kinds or []) if k not in trainers]
         if unknown:
             raise InvalidParameterError(
@@ -644,6 +666,152 @@ class Engine:
                 alerts.to_excel(writer, sheet_name="alerts", index=False)
             return buffer.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         raise InvalidParameterError(f"Unknown format {fmt!r}: use json, csv or xlsx.")
+
+    # -- search ------------------------------------------------------------------------------------
+    def search_model(self, sync: bool = False) -> Any:
+        """The promoted search index, brought up to date with products changed since it was built
+        (checked every ``search_sync_s`` seconds, or now with ``sync=True``)."""
+        from shopmind.search.train import PRODUCT_COLUMNS
+
+        model = self.model("search")
+        now = time.monotonic()
+        if not sync and now - self._search_checked < self.app.settings.search_sync_s:
+            return model
+        with self._search_lock:
+            self._search_checked = now
+            since = getattr(model, "synced_at_", None)
+            p = t.products
+            cols = [p.c[c] for c in PRODUCT_COLUMNS]
+            stmt = select(*cols).where(p.c.shop_id == self.shop_id)
+            if since is not None:
+                stmt = stmt.where(p.c.updated_at > since)
+            changed = pd.DataFrame(self.data.execute(stmt), columns=PRODUCT_COLUMNS)
+            if len(changed):
+                active = changed[changed["status"] == "active"]
+                gone = changed.loc[changed["status"] != "active", "sku"].astype(str).tolist()
+                if len(active):
+                    model.upsert(active.drop(columns=["updated_at"]))
+                if gone:
+                    model.remove(gone)
+                model.synced_at_ = pd.to_datetime(changed["updated_at"], utc=True).max().to_pydatetime()
+        return model
+
+    def customer_profile(self, customer_id: str, days: int = 180) -> dict[str, dict[str, float]]:
+        """What a customer likes, for search personalisation: shares of their recent product events
+        by top-level category, brand and province of origin (each scaled so the largest is 1)."""
+        ev, p = t.events, t.products
+        since = utcnow() - dt.timedelta(days=days)
+        stmt = (
+            select(p.c.category, p.c.brand, p.c.origin_province, ev.c.event_type)
+            .join(p, (p.c.shop_id == ev.c.shop_id) & (p.c.sku == ev.c.sku))
+            .where(ev.c.shop_id == self.shop_id, ev.c.customer_id == customer_id, ev.c.ts >= since)
+            .limit(2000)
+        )
+        weight = {"purchase": 3.0, "add_to_cart": 1.5, "favorite": 1.0, "click": 0.5, "view": 0.5}
+        out: dict[str, dict[str, float]] = {"categories": {}, "brands": {}, "provinces": {}}
+        for r in self.data.execute(stmt):
+            w = weight.get(r["event_type"], 0.0)
+            for key, value in (
+                ("categories", (r["category"] or "").split("/")[0]),
+                ("brands", r["brand"]),
+                ("provinces", r["origin_province"]),
+            ):
+                if value:
+                    out[key][value] = out[key].get(value, 0.0) + w
+        for key, shares in out.items():
+            top = max(shares.values(), default=0.0)
+            out[key] = {k: v / top for k, v in shares.items()} if top else {}
+        return out
+
+    def search(
+        self,
+        query: str,
+        *,
+        filters: str | None = None,
+        customer_id: str | None = None,
+        session_id: str | None = None,
+        limit: int = 10,
+        offset: int = 0,
+        sort: str | None = None,
+        log: bool = True,
+    ) -> dict[str, Any]:
+        """Search the catalog (see :class:`shopmind.search.ProductSearch`); with a customer or
+        session id the search is stored as a ``search`` event with its result count (analytics,
+        and what recommendations follow)."""
+        import uuid
+
+        model = self.search_model()
+        profile = self.customer_profile(customer_id) if customer_id else None
+        result: dict[str, Any] = model.search(
+            query,
+            limit=limit,
+            offset=offset,
+            filters=filters,
+            profile=profile,
+            out_of_stock=self.out_of_stock(),
+            sort=sort,
+        ).as_dict()
+        result["search_id"] = None
+        if log and (customer_id or session_id) and query.strip():
+            search_id = uuid.uuid4().hex
+            self.add_events(
+                [
+                    {
+                        "event_id": f"search-{search_id}",
+                        "event_type": "search",
+                        "customer_id": customer_id,
+                        "session_id": session_id,
+                        "query": query[:500],
+                        "ts": utcnow(),
+                        "properties": {"results": result["total"], "search_id": search_id},
+                    }
+                ]
+            )
+            result["search_id"] = search_id
+        return result
+
+    def search_image(self, image: bytes, limit: int = 10) -> dict[str, Any]:
+        """Products whose pictures look most like *image* (the ``visual`` model)."""
+        started = time.perf_counter()
+        found = self.model("visual").search(image, limit)
+        skus = [s for s, _ in found]
+        p = t.products
+        stmt = select(p.c.sku, p.c.title, p.c.title_en, p.c.price, p.c.category, p.c.image_path).where(
+            p.c.shop_id == self.shop_id, p.c.sku.in_(skus)
+        )
+        rows = {r["sku"]: r for r in self.data.execute(stmt)}
+        hits = [
+            {**rows[s], "rank": i + 1, "similarity": round(sim, 4)}
+            for i, (s, sim) in enumerate(found)
+            if s in rows
+        ]
+        return {"hits": hits, "took_ms": round((time.perf_counter() - started) * 1000, 2)}
+
+    def search_suggest(self, prefix: str, limit: int = 8) -> list[dict[str, Any]]:
+        return list(self.search_model().suggest(prefix, limit))
+
+    def search_analytics(self, days: int | None = 30, top: int = 20) -> dict[str, Any]:
+        """Top queries, zero-result queries and click-through (:mod:`shopmind.search.analytics`)."""
+        from shopmind.search.analytics import search_analytics
+
+        events = self.data.frame("events", ["event_type", "query", "session_id", "sku", "ts", "properties"])
+        try:
+            model = self.search_model()
+        except NotFoundError:
+            model = None
+        count = (lambda q: model.search(q, limit=1, explain=False).total) if model is not None else None
+        return search_analytics(events, count_results=count, top=top, days=days)
+
+    def search_settings(self) -> dict[str, Any]:
+        from shopmind.search.train import load_settings
+
+        return load_settings(self.workdir)
+
+    def save_search_settings(self, settings: dict[str, Any]) -> dict[str, Any]:
+        """Store the shop's synonyms, custom words and intents; they apply from the next training."""
+        from shopmind.search.train import save_settings
+
+        return save_settings(self.workdir, settings)
 
     # -- analytics ---------------------------------------------------------------------------------
     def overview(self, max_age_s: float = 30.0) -> dict[str, Any]:

@@ -24,6 +24,9 @@ SERVING = {
     ("POST", "/v1/recommendations"),
     ("GET", "/v1/products/{sku}/similar"),
     ("GET", "/v1/products/{sku}/bought-together"),
+    ("GET", "/v1/search"),
+    ("GET", "/v1/search/suggest"),
+    ("POST", "/v1/search/image"),
 }
 ERROR_KEYS = {"ok", "error", "errors", "status"}
 SECRET = "SECRET-OF-B"

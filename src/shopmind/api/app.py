@@ -54,7 +54,7 @@ def create_app(sm: Shopmind | None = None, settings: Settings | None = None) -> 
     )
     app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
 
-    from shopmind.api.routes import customers, data, events, forecasts, recommend, system
+    from shopmind.api.routes import customers, data, events, forecasts, recommend, search, system
     from shopmind.console import routes as console
 
     app.include_router(system.router)
@@ -63,6 +63,7 @@ def create_app(sm: Shopmind | None = None, settings: Settings | None = None) -> 
     app.include_router(data.router)
     app.include_router(customers.router)
     app.include_router(forecasts.router)
+    app.include_router(search.router)
     console.mount(app)
 
     @app.get("/", include_in_schema=False)

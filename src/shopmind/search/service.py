@@ -211,6 +211,8 @@ class ProductSearch:
         catalog's mean similarity to the query, and this similar in absolute terms.
     """
 
+    synced_at_: Any = None  # the latest product change the index holds (set by the Engine's trainer)
+
     WEIGHTS: ClassVar[dict[str, float]] = {
         "popularity": 0.15,
         "conversion": 0.25,
