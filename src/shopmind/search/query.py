@@ -3,8 +3,9 @@
 ``parse_query("五常有机大米 100元以内 最便宜的")`` returns the text left to search ("五常有机大米"),
 filters (price <= 100, certification organic, origin 五常) and a sort (price, ascending), each with
 a *chip* the console shows back ("≤ 100", "organic", "from 五常", "cheapest first") so a shopper
-sees how they were understood and can undo it. Certification and place words stay in the text
-as well (they help ranking); price and sort phrases are removed.
+sees how they were understood and can undo it. Place words stay in the text as well (they help
+ranking: 五常大米); price, sort, certification and packaging phrases are removed, since the filter
+carries them.
 
 Prices are read in the shop's currency: "under $20" means 20 of whatever the catalog is priced
 in (there are no exchange rates offline), and the chip says so.
@@ -228,8 +229,9 @@ def parse_query(raw: str, intents: Intents, currency: str = "CNY") -> ParsedQuer
             break
 
     for code, phrases in intents.certifications.items():
-        phrase = _find(text, phrases)
+        phrase, rest = _take(text, phrases)
         if phrase is not None:
+            text = rest  # the filter carries it: "有机大米" searches 大米 among organic products
             q.certifications.add(code)
             q.chips.append(
                 Chip("certification", code, phrase, _CERT_LABEL.get(code, {"en": code, "zh-CN": code}))

@@ -11,7 +11,8 @@ Pipeline of :meth:`ProductSearch.search`:
 3. **Semantic**: the query's embedding against the catalog's (:mod:`shopmind.search.semantic`).
    A product found only this way must stand out from the catalog (cosine z-score) *and* be close
    enough in absolute terms, so a nonsense query still finds nothing.
-4. **Fuse** both lists by reciprocal rank fusion, then **filter**, then **re-rank** with business
+4. **Fuse** both lists (a convex combination of per-query normalised scores by default, or
+   reciprocal rank fusion), then **filter**, then **re-rank** with business
    signals: popularity, how often this query led to this product (search-to-purchase), stock,
    and the customer's own taste. Every hit carries the figures that placed it.
 5. **Facets** (category, price band, region of origin, certification) over all results.
@@ -50,6 +51,7 @@ FloatArray = npt.NDArray[np.float64]
 Progress = Callable[[str, int, int], None]
 
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+_LATIN_WORD = re.compile(r"[a-z]{3,}")
 RRF_K = 60  # reciprocal rank fusion's constant (Cormack et al.)
 SORTS = ("relevance", "price_asc", "price_desc", "popular", "newest", "rating")
 
@@ -209,6 +211,13 @@ class ProductSearch:
     semantic_min_z, semantic_min_cosine : float
         A product found only by embedding must be this many standard deviations above the
         catalog's mean similarity to the query, and this similar in absolute terms.
+    min_match : float
+        Share of the query's words a product must match to count as a lexical result.
+    fusion : {"convex", "rrf"}
+        How the lexical and semantic lists combine: a weighted sum of per-query normalised
+        scores, or reciprocal rank fusion.
+    alpha : float
+        The lexical list's weight in the convex combination.
     """
 
     synced_at_: Any = None  # the latest product change the index holds (set by the Engine's trainer)
@@ -229,9 +238,11 @@ class ProductSearch:
         intents: Mapping[str, Any] | None = None,
         weights: Mapping[str, float] | None = None,
         glossary: bool = True,
-        semantic_min_z: float = 3.0,
+        semantic_min_z: float = 4.0,
         semantic_min_cosine: float = 0.80,
         min_match: float = 0.5,
+        fusion: str = "convex",
+        alpha: float = 0.7,
     ) -> None:
         self.semantic = semantic
         self.embedder = embedder
@@ -243,6 +254,8 @@ class ProductSearch:
         self.semantic_min_z = semantic_min_z
         self.semantic_min_cosine = semantic_min_cosine
         self.min_match = min_match
+        self.fusion = fusion
+        self.alpha = alpha
 
     # ==========================================================================================
     # fitting
@@ -267,6 +280,8 @@ class ProductSearch:
                 owner, "products", list(products.columns), col in products.columns, f"a frame with '{col}'"
             )
         check_param(owner, "min_match", self.min_match, 0 < self.min_match <= 1, "in (0, 1]")
+        check_param(owner, "fusion", self.fusion, self.fusion in ("convex", "rrf"), "'convex' or 'rrf'")
+        check_param(owner, "alpha", self.alpha, 0 <= self.alpha <= 1, "between 0 and 1")
         self.weights_ = {**self.WEIGHTS, **(self.weights or {})}
         self.analyzer_ = Analyzer(self.custom_words, self.synonyms)
         self.glossary_ = _load_glossary() if self.glossary else {}
@@ -326,6 +341,7 @@ class ProductSearch:
         self._price: list[float] = []
         self._alive: list[bool] = []
         self._meta: list[dict[str, Any]] = []  # title, title_en, category, province, certs, tags...
+        self._latin_words: Counter[str] = Counter()  # English words of titles, brands, categories
 
     def _add_docs(self, products: pd.DataFrame) -> list[dict[str, str]]:
         """Append products to the doc table; return their field texts for the lexical index."""
@@ -353,6 +369,11 @@ class ProductSearch:
             title_en = _text(row.get("title_en")) or None
             folded = fold(" ".join([title, title_en or "", _text(attrs), _text(row.get("description"))]))
             certs = row.get("certifications")
+            self._latin_words.update(
+                _LATIN_WORD.findall(
+                    fold(" ".join([title, title_en or "", _text(row.get("brand")), category or ""]))
+                )
+            )
             self._meta.append(
                 {
                     "title": title,
@@ -439,11 +460,9 @@ class ProductSearch:
                     leaf = str(meta[key]).split("/")[-1]
                     weight[fold(leaf)] += 2
                     kind[fold(leaf)] = "category"
-            if meta.get("title_en"):
-                for w in fold(str(meta["title_en"])).replace(",", " ").split():
-                    if len(w) >= 3 and w.isalpha():
-                        weight[w] += 1
-                        kind.setdefault(w, "catalog")
+        for w, n in self._latin_words.items():
+            weight[w] += n
+            kind.setdefault(w, "catalog")
         for q, n in self.query_counts_.items():
             if 1 < len(q) <= 40:
                 weight[q] += 3 * n
@@ -462,7 +481,7 @@ class ProductSearch:
         self._suggest_keys = keys
         self._suggest_index = [k for k, _ in keys]
         # surface words for typo correction: Latin words and pinyin of the catalog
-        latin = {w for w in weight if w.isascii() and w.isalpha() and len(w) >= 3}
+        latin = set(self._latin_words)
         latin.update(t[3:] for t in self.lexical_.terms_ if t.startswith("py:") and t[3:].isalpha())
         self._typo_vocab = sorted(latin)
         self._homophones: dict[str, str] = {}
@@ -485,6 +504,7 @@ class ProductSearch:
         docs = self._add_docs(products)
         self.lexical_.remove(old)
         self.lexical_.upsert(list(range(first, first + len(docs))), docs)
+        self._typo_vocab = sorted(set(self._typo_vocab) | set(self._latin_words))
         if self.vectors_ is not None and self.embedder_ is not None:
             texts = [self._passage(r) for r in _records(products)]
             cache = getattr(self, "_cache", None)
@@ -625,10 +645,11 @@ class ProductSearch:
                 kept_scores = adjusted[keep][order]
                 kept_frac = matched[keep][order]
                 term_lists = [m.matched_terms[i] for i in np.flatnonzero(keep)[order]] if explain else []
+                top_score = float(kept_scores[0]) if len(kept_scores) else 1.0
                 for rank, (doc, sc) in enumerate(zip(kept_keys.tolist(), kept_scores.tolist(), strict=True)):
                     if not self._alive[doc]:
                         continue
-                    scores[doc] = scores.get(doc, 0.0) + 1.0 / (RRF_K + rank + 1)
+                    scores[doc] = self._fuse(0.0, rank, sc / top_score, lexical=True)
                     info: dict[str, Any] = {
                         "rank": rank + 1,
                         "bm25": round(sc, 4),
@@ -692,6 +713,9 @@ class ProductSearch:
         # (estimated from the tail of the 100 neighbours' list plus a sample)
         sample = self._similarity_sample(qv)
         mu, sd = float(np.mean(sample)), float(np.std(sample)) or 1e-6
+        # a neighbour's semantic score: how far it stands out, relative to the best one (or to
+        # the bar for standing out, when even the best does not)
+        z_top = max((float(sims[0]) - mu) / sd, self.semantic_min_z)
         for rank, (sku, sim) in enumerate(zip(keys, sims.tolist(), strict=True)):
             doc = self._doc_of.get(sku)
             if doc is None or not self._alive[doc]:
@@ -700,12 +724,21 @@ class ProductSearch:
             lexical = doc in scores
             if not lexical and (z < self.semantic_min_z or sim < self.semantic_min_cosine):
                 continue
-            scores[doc] = scores.get(doc, 0.0) + 1.0 / (RRF_K + rank + 1)
+            scores[doc] = self._fuse(scores.get(doc, 0.0), rank, min(max(z / z_top, 0.0), 1.0), lexical=False)
             why.setdefault(doc, {})["semantic"] = {
                 "rank": rank + 1,
                 "cosine": round(sim, 4),
                 "z": round(z, 2),
             }
+
+    def _fuse(self, current: float, rank: int, normalized: float, lexical: bool) -> float:
+        """Add one list's contribution: ``alpha`` times the lexical score and ``1 - alpha`` times the
+        semantic one, each scaled to [0, 1] within the query (a convex combination, which beats
+        reciprocal rank fusion when tuned: Bruch et al., 2023), or reciprocal rank fusion."""
+        if self.fusion == "rrf":
+            return current + 1.0 / (RRF_K + rank + 1)
+        weight = self.alpha if lexical else 1.0 - self.alpha
+        return current + weight * normalized
 
     def _similarity_sample(self, qv: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         assert self.vectors_ is not None
