@@ -47,7 +47,7 @@ def _titles(body: dict[str, Any]) -> list[str]:
 
 
 def test_chinese_pinyin_and_english_queries(shop: Shop) -> None:
-    sm, c, keys, store = shop
+    _, c, keys, store = shop
     h = auth(keys["service"])
     # a word of a real title, and the same word typed as pinyin
     title = store.products["title"].iloc[0]
@@ -127,7 +127,7 @@ def test_searches_are_logged_and_analysed(shop: Shop) -> None:
 
 
 def test_suggest_and_settings(shop: Shop) -> None:
-    sm, c, keys, _ = shop
+    _, c, keys, _ = shop
     owner = auth(keys["owner"])
     got = c.get("/v1/search/suggest", params={"q": "fm"}, headers=auth(keys["service"])).json()
     assert "蜂蜜" in [s["text"] for s in got["suggestions"]]
