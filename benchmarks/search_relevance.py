@@ -366,7 +366,11 @@ class ShopmindSearch:
         self._engine: Any = None
 
     def fit(self, docs: pd.DataFrame, fields: list[str]) -> ShopmindSearch:
-        self._engine = self._cls(semantic=self.options["semantic"]).fit(shopmind_frame(docs, fields))
+        # catalog embeddings are cached by content, so reruns embed nothing new
+        cache = HERE.parent / ".cache" / "search-relevance-embeddings.npz"
+        self._engine = self._cls(semantic=self.options["semantic"]).fit(
+            shopmind_frame(docs, fields), cache_path=cache
+        )
         return self
 
     def search(self, query: str, k: int) -> list[str]:

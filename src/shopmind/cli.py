@@ -236,9 +236,14 @@ def demo(
     for name, frame in frames.items():
         with _bar(f"loading {name}", len(frame)) as advance:
             reports += import_frames(engine, {name: frame}, source="demo", progress=advance)
-    with _bar("training models", len(engine.model_kinds())) as advance:
-        engine.train(on_start=lambda _kind: None)
-        advance(len(engine.model_kinds()))
+    from shopmind.search.visual import write_demo_images
+
+    with _bar("drawing product pictures", None):
+        # the demo products have no photos: drawn ones let search-by-photo work on the demo store
+        write_demo_images(store.products, engine.workdir)
+    kinds = engine.model_kinds()
+    with _bar("training models", len(kinds)) as advance:
+        engine.train(on_start=lambda _kind: advance(1))
     login = _demo_login(sm, shop)
     settings = sm.settings
     url = f"http://{settings.host}:{settings.port}/console/"
@@ -465,6 +470,58 @@ def customers_show(
             out.print(f"[bold]{key}[/]: {value}")
 
     _emit(as_json, data, human)
+
+
+@app.command("search")
+def search_cmd(
+    query: Annotated[
+        str, typer.Argument(help="What a shopper would type: 五常大米, mihoutao, organic honey under 100.")
+    ],
+    shop: ShopOpt = "default",
+    filters: Annotated[
+        str | None,
+        typer.Option(help="key:value pairs: category:茶叶,region:云南,certification:organic,price:0-50"),
+    ] = None,
+    limit: Annotated[int, typer.Option(help="How many results.")] = 10,
+    image: Annotated[Path | None, typer.Option(help="Search by this photo instead of by text.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Search the shop's products (train the 'search' model first; 'visual' for --image)."""
+    engine = _open().engine(shop)
+    if image is not None:
+        if not image.is_file():
+            raise ShopmindError(f"No such image file: {image}. Give the path of a JPEG or PNG photo.")
+        found = engine.search_image(image.read_bytes(), limit)
+
+        def human_image() -> None:
+            table = Table("#", "sku", "title", "similarity")
+            for h in found["hits"]:
+                table.add_row(str(h["rank"]), h["sku"], h["title"], f"{h['similarity']:.3f}")
+            out.print(table)
+
+        _emit(as_json, found, human_image)
+        return
+    result = engine.search(query, filters=filters, limit=limit, log=False)
+
+    def human() -> None:
+        for chip in result["understood"]:
+            out.print(f"[dim]understood:[/] {chip['label']['en']} ({chip['text']})")
+        if result["suggestion"]:
+            out.print(f"[yellow]did you mean:[/] {result['suggestion']}")
+        table = Table("#", "sku", "title", "price", "why")
+        for h in result["hits"]:
+            ex = h["explanation"]
+            why = []
+            if "lexical" in ex:
+                why.append(f"words {ex['lexical']['words_matched']} (#{ex['lexical']['rank']})")
+            if "semantic" in ex:
+                why.append(f"meaning #{ex['semantic']['rank']} cos {ex['semantic']['cosine']}")
+            price = "" if h["price"] is None else f"{h['price']:g}"
+            table.add_row(str(h["rank"]), h["sku"], h["title"], price, ", ".join(why))
+        out.print(table)
+        out.print(f"{result['total']} results ({result['mode']}, {result['took_ms']} ms)")
+
+    _emit(as_json, result, human)
 
 
 AudienceOpt = Annotated[

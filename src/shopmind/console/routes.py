@@ -34,7 +34,7 @@ NAV = [
     ("content", "nav_content"),
     ("data", "nav_data"),
 ]
-READY = {"overview", "recommendations", "customers", "forecasts", "data"}
+READY = {"overview", "recommendations", "customers", "forecasts", "search", "data"}
 
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -129,7 +129,8 @@ def logout(request: Request) -> Response:
 def set_language(request: Request, lang: str, next: str = "/console/") -> Response:
     if lang in LANGUAGES:
         request.session["lang"] = lang
-    target = next if next.startswith("/console") else "/console/"
+    # only a path of this console (with its query): never an absolute URL elsewhere
+    target = next if next.startswith("/console") and not next.startswith("//") else "/console/"
     return RedirectResponse(target, status_code=303)
 
 
@@ -347,6 +348,132 @@ def forecasts_page(request: Request, sku: str = "") -> Response:
         forecast=forecast,
         plan=plan,
         orders=orders,
+    )
+
+
+#: The playground's example queries: (kind, query), one per way shoppers type.
+SEARCH_EXAMPLES = [
+    ("chinese", "五常大米"),
+    ("pinyin", "mihoutao"),
+    ("initials", "fm"),
+    ("english", "organic honey"),
+    ("typo", "kiwifriut"),
+    ("constraints", "蜂蜜 100元以下 最便宜"),
+]
+
+
+def _search_url(q: str, filters: str, customer_id: str, sort: str) -> str:
+    """The playground's own URL for a query and its filters (empty parameters left out)."""
+    from urllib.parse import urlencode
+
+    params = {"q": q, "filters": filters, "customer_id": customer_id, "sort": sort}
+    query = urlencode({k: v for k, v in params.items() if v})
+    return "/console/search" + (f"?{query}" if query else "")
+
+
+def _facet_links(
+    facets: dict[str, list[dict[str, Any]]], q: str, filters: str, customer_id: str, sort: str, lang: str
+) -> list[dict[str, Any]]:
+    """Each facet value as a link that adds its ``key:value`` pair to the filters in use."""
+
+    def number(x: Any) -> str:
+        return "" if x is None else f"{float(x):g}"
+
+    t = messages(lang)
+    pairs = [p.strip() for p in filters.replace("，", ",").split(",") if p.strip()]
+    out = []
+    for key in ("category", "price", "region", "certification"):
+        values = []
+        for f in facets.get(key) or []:
+            if key == "price":
+                pair = f"price:{number(f.get('min'))}-{number(f.get('max'))}"
+                label = str(f["value"])
+            else:
+                pair = f"{key}:{f['value']}"
+                label = str(f["value"])
+                if key == "region":
+                    label = region_name(label, lang)
+                elif key == "certification":
+                    label = t.get(f"cert_{f['value']}", label)
+            active = pair in pairs
+            spec = ",".join([p for p in pairs if p != pair] if active else [*pairs, pair])
+            values.append(
+                {
+                    "label": label,
+                    "count": f.get("count", 0),
+                    "pair": pair,
+                    "active": active,
+                    "href": _search_url(q, spec, customer_id, sort),
+                }
+            )
+        if values:
+            out.append({"key": key, "label": t[f"facet_{key}"], "values": values})
+    return out
+
+
+@router.get("/search")
+def search_page(
+    request: Request, q: str = "", filters: str = "", customer_id: str = "", sort: str = ""
+) -> Response:
+    found = _engine_for(request)
+    if found is None:
+        return RedirectResponse("/console/login", status_code=303)
+    sm, who, engine = found
+    from shopmind.search.service import SORTS
+
+    lang = _lang(request)
+    q, filters, customer_id = q.strip()[:500], filters.strip()[:1000], customer_id.strip()[:128]
+    sort = sort if sort in SORTS else ""
+    try:
+        engine.search_model()
+    except ShopmindError as exc:
+        sm.audit(who, "read", "console/search", None)
+        return _render(request, "search.html", who=who, page="search", error=exc.message)
+    result, search_error = None, None
+    if q or filters:
+        try:
+            # log=False: the merchant trying queries here must not count as shoppers' searches
+            result = engine.search(
+                q, filters=filters or None, customer_id=customer_id or None, sort=sort or None,
+                limit=20, log=False,
+            )  # fmt: skip
+        except ShopmindError as exc:
+            search_error = exc.message
+    analytics, analytics_error = None, None
+    if "data:read" in who.can:
+        try:
+            analytics = engine.search_analytics(days=30)
+        except ShopmindError as exc:
+            analytics_error = exc.message
+    has_visual = any(m["kind"] == "visual" and m["version"] for m in engine.models())
+    active = [p.strip() for p in filters.replace("，", ",").split(",") if p.strip()]
+    detail = {k: v for k, v in {"q": q, "filters": filters, "customer_id": customer_id}.items() if v}
+    sm.audit(who, "read", "console/search", detail or None)
+    return _render(
+        request,
+        "search.html",
+        who=who,
+        page="search",
+        error=None,
+        q=q,
+        filters=filters,
+        customer_id=customer_id,
+        sort=sort,
+        sorts=SORTS,
+        result=result,
+        search_error=search_error,
+        facets=_facet_links(result["facets"], q, filters, customer_id, sort, lang) if result else [],
+        active_filters=[
+            {"pair": p, "href": _search_url(q, ",".join(x for x in active if x != p), customer_id, sort)}
+            for p in active
+        ],
+        suggestion_href=_search_url(result["suggestion"], filters, customer_id, sort)
+        if result and result.get("suggestion")
+        else None,
+        examples=[{"q": e, "kind": k, "href": _search_url(e, "", "", "")} for k, e in SEARCH_EXAMPLES],
+        analytics=analytics,
+        analytics_error=analytics_error,
+        has_visual=has_visual,
     )
 
 

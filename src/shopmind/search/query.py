@@ -84,6 +84,7 @@ class ParsedQuery:
     certifications: set[str] = field(default_factory=set)
     attributes: set[str] = field(default_factory=set)
     origins: set[str] = field(default_factory=set)
+    in_season: bool = False
     sort: str = "relevance"
     chips: list[Chip] = field(default_factory=list)
 
@@ -95,6 +96,7 @@ class ParsedQuery:
             or self.certifications
             or self.attributes
             or self.origins
+            or self.in_season
         )
 
 
@@ -143,6 +145,7 @@ class Intents:
             for name, spec in base["attributes"].items()
         }
         self.sort = {name: [fold(p) for p in words] for name, words in base["sort"].items()}
+        self.season = [fold(p) for p in base.get("season", [])]
         self.places: dict[str, str] = {}  # folded phrase (name or its pinyin) -> place name
         for place in places:
             name = fold(str(place))
@@ -244,6 +247,11 @@ def parse_query(raw: str, intents: Intents, currency: str = "CNY") -> ParsedQuer
             q.chips.append(Chip("attribute", name, phrase, dict(spec["label"])))
             # packaging words would only add noise to the text match: the filter carries them
             text = rest
+
+    phrase, text = _take(text, intents.season)
+    if phrase is not None:
+        q.in_season = True
+        q.chips.append(Chip("season", True, phrase, {"en": "in season now", "zh-CN": "当季"}))
 
     for phrase, place in intents.places.items():
         if _word_pattern(phrase).search(text) and place not in q.origins:

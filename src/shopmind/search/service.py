@@ -23,6 +23,7 @@ It stays pure: the Engine hands it the catalog and events; it never reads the st
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import math
 import re
 import time
@@ -173,6 +174,13 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _months(value: Any) -> frozenset[int]:
+    """Harvest months of a product (a list of 1-12), or none."""
+    if isinstance(value, list | tuple | np.ndarray):
+        return frozenset(int(m) for m in value if isinstance(m, int | np.integer | float) and 1 <= m <= 12)
+    return frozenset()
+
+
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
 
@@ -298,6 +306,8 @@ class ProductSearch:
                 if isinstance(a, dict) and a.get("origin_county")
             )
         self.intents_ = Intents(places, self.intents)
+        currencies = products["currency"].dropna() if "currency" in products else pd.Series(dtype=object)
+        self.currency_ = str(currencies.mode().iloc[0]) if len(currencies) else "CNY"
         docs = self._add_docs(products)
         if progress:
             progress("index", 0, len(products))
@@ -385,6 +395,7 @@ class ProductSearch:
                     "certs": set(certs) if isinstance(certs, list | tuple | np.ndarray) else set(),
                     "tags": {n for n, spec in attr_specs.items() if any(m in folded for m in spec["match"])},
                     "date": _text(row.get("production_date") or row.get("created_at")) or None,
+                    "months": _months(row.get("harvest_months")),
                 }
             )
             docs.append(
@@ -541,6 +552,16 @@ class ProductSearch:
         terms, words = self.analyzer_.query_terms(text)
         corrections: list[dict[str, str]] = []
         lex = self.lexical_
+        # multi-word glossary entries ("black tea" is 红茶, not black + tea; "wood ear" is 木耳):
+        # the translation counts for every word of the phrase
+        for size in (3, 2):
+            for start in range(len(words) - size + 1):
+                phrase = " ".join(words[start : start + size])
+                for other in self.glossary_.get(phrase, ()):
+                    for concept in range(start, start + size):
+                        terms.append(
+                            QueryTerm(self.analyzer_._synonym_term(other), 0.8, concept, "translation")
+                        )
         for concept, word in enumerate(words):
             own = [t for t in terms if t.concept == concept]
             found = any(
@@ -551,10 +572,13 @@ class ProductSearch:
                 if is_cjk(other):
                     for i in range(len(other) - 1):
                         terms.append(QueryTerm("b:" + other[i : i + 2], 0.3, concept, "translation"))
-            if found:
+            # a misspelling can stem to a real word ("projecter" -> "project"): a Latin word the
+            # catalog never uses is checked against its words even when its stem matched something
+            unseen = word.isascii() and word.isalpha() and len(word) >= 6 and word not in self._latin_words
+            if found and not unseen:
                 continue
             if word.isascii() and word.isalpha() and len(word) >= 4:
-                limit = 1 if len(word) <= 7 else 2
+                limit = 1 if (len(word) <= 7 or found) else 2
                 near = process.extract(
                     word, self._typo_vocab, scorer=Levenshtein.distance, score_cutoff=limit, limit=3
                 )
@@ -623,7 +647,11 @@ class ProductSearch:
         check_param("search", "offset", offset, 0 <= offset <= 10_000, "between 0 and 10000")
         check_param("search", "sort", sort, sort is None or sort in SORTS, f"one of {', '.join(SORTS)}")
         flt = filters if isinstance(filters, Filters) else Filters.parse(filters)
-        parsed = parse_query(query, self.intents_) if understand else ParsedQuery(raw=query, text=fold(query))
+        parsed = (
+            parse_query(query, self.intents_, self.currency_)
+            if understand
+            else ParsedQuery(raw=query, text=fold(query))
+        )
         text = parsed.text
         corrections: list[dict[str, str]] = []
         suggestion = None
@@ -669,8 +697,8 @@ class ProductSearch:
 
         docs = np.fromiter(scores.keys(), dtype=np.int64, count=len(scores))
         docs = docs[self._filter_mask(docs, parsed, flt, out_of_stock)] if len(docs) else docs
-        facets = self._facets(docs)
         ranked = self._rank(docs, scores, why, parsed, profile, out_of_stock, sort or parsed.sort, text)
+        facets = self._facets(np.fromiter((d for d, _ in ranked), dtype=np.int64, count=len(ranked)))
         page = ranked[offset : offset + limit]
         hits = []
         for i, (doc, final) in enumerate(page):
@@ -731,6 +759,11 @@ class ProductSearch:
                 "z": round(z, 2),
             }
 
+    @staticmethod
+    def today() -> dt.date:
+        """Today, for "in season" (a method so that a test or a replay can pin it)."""
+        return dt.date.today()
+
     def _fuse(self, current: float, rank: int, normalized: float, lexical: bool) -> float:
         """Add one list's contribution: ``alpha`` times the lexical score and ``1 - alpha`` times the
         semantic one, each scaled to [0, 1] within the query (a convex combination, which beats
@@ -760,7 +793,10 @@ class ProductSearch:
         if hi < math.inf:
             mask &= price <= hi
         certs = q.certifications | flt.certifications
-        needs_meta = certs or q.attributes or q.origins or flt.categories or flt.regions or flt.in_stock
+        needs_meta = (
+            certs or q.attributes or q.origins or q.in_season or flt.categories or flt.regions or flt.in_stock
+        )
+        month = self.today().month
         if needs_meta:
             for i, doc in enumerate(docs.tolist()):
                 if not mask[i]:
@@ -768,6 +804,8 @@ class ProductSearch:
                 meta = self._meta[doc]
                 ok = certs <= meta["certs"] and q.attributes <= meta["tags"]
                 ok = ok and all(o in meta["origin"] for o in q.origins)
+                if q.in_season:
+                    ok = ok and month in meta["months"]
                 if flt.categories:
                     cat = meta["category"] or ""
                     ok = ok and any(cat == c or cat.startswith(c + "/") for c in flt.categories)
