@@ -52,7 +52,6 @@ class LexicalMatches:
     keys: npt.NDArray[Any]
     scores: FloatArray
     concepts: npt.NDArray[np.bool_]
-    matched_terms: list[list[str]]  # per row, the index terms it matched (for explanations)
 
 
 class LexicalIndex:
@@ -247,7 +246,28 @@ class LexicalIndex:
         n = self.n_docs()
         return np.log1p((n - df + 0.5) / (df + 0.5))
 
-    def match(self, terms: Sequence[QueryTerm], n_concepts: int, explain: bool = False) -> LexicalMatches:
+    def matched_terms(self, key: Any, terms: Sequence[QueryTerm]) -> list[str]:
+        """Which of *terms* the document *key* contains (for explanations)."""
+        row = self._row_of.get(key)
+        if row is None:
+            return []
+        n = len(self.keys_)
+        if row < n:
+            present = set(
+                self._main_csr.indices[self._main_csr.indptr[row] : self._main_csr.indptr[row + 1]].tolist()
+            )
+        else:
+            delta = self._stack(self._delta_rows)
+            i = row - n
+            present = set(delta.indices[delta.indptr[i] : delta.indptr[i + 1]].tolist())
+        out = []
+        for t in terms:
+            tid = self.vocab_.get(t.term)
+            if tid is not None and tid in present and t.term not in out:
+                out.append(t.term)
+        return out
+
+    def match(self, terms: Sequence[QueryTerm], n_concepts: int) -> LexicalMatches:
         """Score every document matching any of *terms*."""
         cols: list[int] = []
         weights: list[float] = []
@@ -259,7 +279,7 @@ class LexicalIndex:
             cols.append(tid)
             weights.append(t.weight)
             concept_of.append(t.concept)
-        empty = LexicalMatches(self._row_keys[:0], np.empty(0), np.zeros((0, n_concepts), dtype=bool), [])
+        empty = LexicalMatches(self._row_keys[:0], np.empty(0), np.zeros((0, n_concepts), dtype=bool))
         if not cols:
             return empty
         col_arr = np.asarray(cols, dtype=np.int64)
@@ -269,7 +289,7 @@ class LexicalIndex:
             (np.ones(len(cols)), (np.arange(len(cols)), np.asarray(concept_of))),
             shape=(len(cols), n_concepts),
         )
-        found_rows, found_scores, found_concepts, found_terms = [], [], [], []
+        found_rows, found_scores, found_concepts = [], [], []
         base = 0
         for seg in (self._main_csc, self._delta_csc):
             if seg is None:
@@ -288,20 +308,14 @@ class LexicalIndex:
                 found_rows.append(rows + base)
                 found_scores.append(np.asarray(scores).ravel())
                 found_concepts.append(np.asarray(hits.todense()) > 0)
-                if explain:
-                    for r in range(sub_rows.shape[0]):
-                        idx = sub_rows.indices[sub_rows.indptr[r] : sub_rows.indptr[r + 1]]
-                        found_terms.append([self.terms_[cols[i]] for i in idx])
             base += seg.shape[0]
         if not found_rows:
             return empty
         all_rows = np.concatenate(found_rows)
         alive = np.concatenate([self._alive, self._delta_alive])
         live = alive[all_rows]
-        terms_out = [t for t, ok in zip(found_terms, live, strict=True) if ok] if explain else []
         return LexicalMatches(
             self._row_keys[all_rows[live]],
             np.concatenate(found_scores)[live],
             np.concatenate(found_concepts)[live],
-            terms_out,
         )

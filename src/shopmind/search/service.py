@@ -350,13 +350,25 @@ class ProductSearch:
         self._doc_of: dict[str, int] = {}
         self._price: list[float] = []
         self._alive: list[bool] = []
-        self._meta: list[dict[str, Any]] = []  # title, title_en, category, province, certs, tags...
+        self._meta: list[dict[str, Any]] = []  # title, title_en, category, origin text (per doc id)
         self._latin_words: Counter[str] = Counter()  # English words of titles, brands, categories
+        # columns for vectorised filters, facets and signals: codes into self._codes[field]
+        self._codes: dict[str, list[str]] = {"top": [], "category": [], "province": [], "brand": []}
+        self._code_of: dict[str, dict[str, int]] = {k: {} for k in self._codes}
+        self._cols: dict[str, list[Any]] = {
+            k: [] for k in ("top", "category", "province", "brand", "certs", "tags", "months", "date")
+        }
+        self._cert_names: list[str] = []
+        self._tag_names: list[str] = []
+        self._oos_cache: tuple[frozenset[str], npt.NDArray[np.bool_]] | None = None
+        self._places_cache: dict[str, npt.NDArray[np.bool_]] = {}
 
     def _add_docs(self, products: pd.DataFrame) -> list[dict[str, str]]:
         """Append products to the doc table; return their field texts for the lexical index."""
         docs = []
         attr_specs = self.intents_.attributes
+        self._tag_names = list(attr_specs)
+        cols = self._cols
         for row in _records(products):
             sku = str(row["sku"])
             old = self._doc_of.get(sku)
@@ -384,20 +396,32 @@ class ProductSearch:
                     fold(" ".join([title, title_en or "", _text(row.get("brand")), category or ""]))
                 )
             )
+            category_top = category.split("/")[0] if category else None
+            cert_set = {str(c) for c in certs} if isinstance(certs, list | tuple | np.ndarray) else set()
+            for c in sorted(cert_set - set(self._cert_names)):
+                self._cert_names.append(c)
             self._meta.append(
                 {
                     "title": title,
                     "title_en": title_en,
                     "category": category,
-                    "top": category.split("/")[0] if category else None,
-                    "province": _text(row.get("origin_province")) or None,
                     "origin": fold(origin + " " + title),
-                    "certs": set(certs) if isinstance(certs, list | tuple | np.ndarray) else set(),
-                    "tags": {n for n, spec in attr_specs.items() if any(m in folded for m in spec["match"])},
-                    "date": _text(row.get("production_date") or row.get("created_at")) or None,
-                    "months": _months(row.get("harvest_months")),
                 }
             )
+            cols["top"].append(self._code("top", category_top))
+            cols["category"].append(self._code("category", category))
+            cols["province"].append(self._code("province", _text(row.get("origin_province")) or None))
+            cols["brand"].append(self._code("brand", _text(row.get("brand")) or None))
+            cols["certs"].append(sum(1 << self._cert_names.index(c) for c in cert_set))
+            cols["tags"].append(
+                sum(
+                    1 << i
+                    for i, spec in enumerate(attr_specs.values())
+                    if any(m in folded for m in spec["match"])
+                )
+            )
+            cols["months"].append(sum(1 << m for m in _months(row.get("harvest_months"))))
+            cols["date"].append(_text(row.get("production_date") or row.get("created_at")))
             docs.append(
                 {
                     "title": title,
@@ -412,13 +436,36 @@ class ProductSearch:
             )
         self._price_arr = np.asarray(self._price, dtype=np.float64)
         self._alive_arr = np.asarray(self._alive, dtype=bool)
+        self._arrays = {k: np.asarray(v, dtype=np.int64) for k, v in cols.items() if k != "date"}
+        self._arrays["date"] = np.asarray(cols["date"], dtype=str)
+        self._places_cache = {}
+        self._refresh_popularity()
         return docs
+
+    def _code(self, field: str, value: str | None) -> int:
+        if value is None:
+            return -1
+        code = self._code_of[field].get(value)
+        if code is None:
+            code = self._code_of[field][value] = len(self._codes[field])
+            self._codes[field].append(value)
+        return code
+
+    def _refresh_popularity(self) -> None:
+        pop = getattr(self, "popularity_", {})
+        self._pop_arr = np.fromiter(
+            (pop.get(s, 0.0) for s in self.skus_), dtype=np.float64, count=len(self.skus_)
+        )
 
     def _fit_signals(self, events: pd.DataFrame | None) -> None:
         """Popularity per product, search-to-purchase pairs, product ratings from events."""
         self.popularity_: dict[str, float] = {}
-        self.conversion_: dict[tuple[str, str], float] = {}
+        self.conversion_by_query_: dict[str, dict[str, float]] = {}
         self.query_counts_: Counter[str] = Counter()
+        self._learn_from(events)
+        self._refresh_popularity()
+
+    def _learn_from(self, events: pd.DataFrame | None) -> None:
         if events is None or events.empty:
             return
         ev = events
@@ -449,11 +496,13 @@ class ProductSearch:
         credit = {"purchase": 1.0, "add_to_cart": 0.5, "click": 0.15, "view": 0.1}
         joined["w"] = joined["event_type"].map(credit)
         pairs = joined.groupby(["q", "sku"])["w"].sum()
-        for (q, sku), w in zip(pairs.index, pairs.to_numpy(), strict=True):
-            n = self.query_counts_.get(str(q), 0)
-            self.conversion_[(str(q), str(sku))] = float(w) / (n + 5.0)  # shrunk towards 0
-        top = max(self.conversion_.values(), default=1.0) or 1.0
-        self.conversion_ = {k: v / top for k, v in self.conversion_.items()}
+        shrunk = {
+            (str(q), str(sku)): float(w) / (self.query_counts_.get(str(q), 0) + 5.0)  # shrunk towards 0
+            for (q, sku), w in zip(pairs.index, pairs.to_numpy(), strict=True)
+        }
+        top = max(shrunk.values(), default=1.0) or 1.0
+        for (q, sku), v in shrunk.items():
+            self.conversion_by_query_.setdefault(q, {})[sku] = v / top
 
     def _fit_suggest(self, events: pd.DataFrame | None) -> None:
         """Autocomplete entries: catalog words, brands, categories and popular queries, each
@@ -633,6 +682,8 @@ class ProductSearch:
         sort : str, optional
             Overrides a sort the query implies: one of relevance, price_asc, price_desc, popular,
             newest, rating.
+        explain : bool
+            Add the matched terms to each hit's explanation (costs a little per hit).
         """
         self._check_fitted()
         started = time.perf_counter()
@@ -655,71 +706,77 @@ class ProductSearch:
         text = parsed.text
         corrections: list[dict[str, str]] = []
         suggestion = None
-        scores: dict[int, float] = {}
-        why: dict[int, dict[str, Any]] = {}
         mode = "lexical"
+        # per candidate: doc ids and fused relevance; lexical and semantic details for explanations
+        docs = np.empty(0, np.int64)
+        rel = np.empty(0, np.float64)
+        lexical: dict[str, Any] = {}
+        semantic: dict[int, dict[str, Any]] = {}
+        terms: list[Any] = []
 
         if text:
             terms, words, corrections, suggestion = self._expand(text)
             n_concepts = max(len(words), 1)
-            m = self.lexical_.match(terms, n_concepts, explain=explain)
+            m = self.lexical_.match(terms, n_concepts)
             if len(m.keys):
                 matched = m.concepts.sum(axis=1)
                 frac = matched / n_concepts
                 adjusted = m.scores * frac**2
-                keep = frac >= self.min_match - 1e-9
+                keep = (frac >= self.min_match - 1e-9) & self._alive_arr[m.keys]
                 order = np.argsort(-adjusted[keep], kind="stable")
-                kept_keys = m.keys[keep][order]
-                kept_scores = adjusted[keep][order]
-                kept_frac = matched[keep][order]
-                term_lists = [m.matched_terms[i] for i in np.flatnonzero(keep)[order]] if explain else []
-                top_score = float(kept_scores[0]) if len(kept_scores) else 1.0
-                for rank, (doc, sc) in enumerate(zip(kept_keys.tolist(), kept_scores.tolist(), strict=True)):
-                    if not self._alive[doc]:
-                        continue
-                    scores[doc] = self._fuse(0.0, rank, sc / top_score, lexical=True)
-                    info: dict[str, Any] = {
-                        "rank": rank + 1,
-                        "bm25": round(sc, 4),
-                        "words_matched": f"{int(kept_frac[rank])}/{n_concepts}",
-                    }
-                    if explain:
-                        info["terms"] = term_lists[rank][:8]
-                    why[doc] = {"lexical": info}
+                docs = m.keys[keep][order].astype(np.int64)
+                bm25 = adjusted[keep][order]
+                rel = self._fuse(bm25 / bm25[0], lexical=True) if len(bm25) else bm25
+                lexical = {"docs": docs, "bm25": bm25, "matched": matched[keep][order], "n": n_concepts}
             if self.vectors_ is not None and self.embedder_ is not None:
                 mode = "hybrid"
-                self._semantic(text, scores, why)
+                docs, rel = self._semantic(text, docs, rel, semantic)
         else:
             # filters or a sort alone ("有机 礼盒", "cheapest"): every product that passes them
-            for doc in np.flatnonzero(self._alive_arr).tolist():
-                scores[doc] = 0.0
-                why[doc] = {}
+            docs = np.flatnonzero(self._alive_arr).astype(np.int64)
+            rel = np.zeros(len(docs))
 
-        docs = np.fromiter(scores.keys(), dtype=np.int64, count=len(scores))
-        docs = docs[self._filter_mask(docs, parsed, flt, out_of_stock)] if len(docs) else docs
-        ranked = self._rank(docs, scores, why, parsed, profile, out_of_stock, sort or parsed.sort, text)
-        facets = self._facets(np.fromiter((d for d, _ in ranked), dtype=np.int64, count=len(ranked)))
-        page = ranked[offset : offset + limit]
+        oos = self._oos_mask(out_of_stock)
+        keep = self._filter_mask(docs, parsed, flt, oos) if len(docs) else np.zeros(0, bool)
+        docs, rel = docs[keep], rel[keep]
+        order, final, signals = self._rank(docs, rel, profile, oos, sort or parsed.sort, text, offset + limit)
+        docs, final = docs[order], final[order]
+        facets = self._facets(docs)
         hits = []
-        for i, (doc, final) in enumerate(page):
+        for i in range(offset, min(offset + limit, len(docs))):
+            doc = int(docs[i])
             meta = self._meta[doc]
+            why: dict[str, Any] = {}
+            found = np.flatnonzero(lexical["docs"] == doc) if lexical else np.empty(0, np.int64)
+            pos = int(found[0]) if len(found) else None
+            if pos is not None:
+                why["lexical"] = {
+                    "rank": pos + 1,
+                    "bm25": round(float(lexical["bm25"][pos]), 4),
+                    "words_matched": f"{int(lexical['matched'][pos])}/{lexical['n']}",
+                }
+                if explain:
+                    why["lexical"]["terms"] = self.lexical_.matched_terms(doc, terms)[:8]
+            if doc in semantic:
+                why["semantic"] = semantic[doc]
+            why["signals"] = {k: round(float(v[order[i]]), 4) for k, v in signals.items()}
             price = self._price[doc]
             hits.append(
                 Hit(
                     sku=self.skus_[doc],
-                    rank=offset + i + 1,
-                    score=final,
+                    rank=i + 1,
+                    score=float(final[i]),
                     title=meta["title"],
                     title_en=meta["title_en"],
                     price=None if math.isnan(price) else price,
                     category=meta["category"],
-                    explanation=why.get(doc, {}),
+                    explanation=why,
                 )
             )
         return SearchResponse(
             query=query,
             text=text,
-            total=len(ranked),
+            total=len(docs),
             hits=hits,
             facets=facets,
             understood=[c.as_dict() for c in parsed.chips],
@@ -730,48 +787,68 @@ class ProductSearch:
             took_ms=(time.perf_counter() - started) * 1000,
         )
 
-    def _semantic(self, text: str, scores: dict[int, float], why: dict[int, dict[str, Any]]) -> None:
+    def _semantic(
+        self,
+        text: str,
+        docs: npt.NDArray[np.int64],
+        rel: FloatArray,
+        details: dict[int, dict[str, Any]],
+    ) -> tuple[npt.NDArray[np.int64], FloatArray]:
+        """Add the query's nearest products to the candidates (see the module docstring)."""
         assert self.vectors_ is not None
         assert self.embedder_ is not None
         qv = self.embedder_.queries([text])[0]
         keys, sims = self.vectors_.query(qv, 100)
         if not keys:
-            return
-        # how far each neighbour stands out: against the catalog's spread of similarities
-        # (estimated from the tail of the 100 neighbours' list plus a sample)
+            return docs, rel
+        # how far each neighbour stands out against the catalog's spread of similarities
         sample = self._similarity_sample(qv)
         mu, sd = float(np.mean(sample)), float(np.std(sample)) or 1e-6
-        # a neighbour's semantic score: how far it stands out, relative to the best one (or to
-        # the bar for standing out, when even the best does not)
+        # a neighbour's score: how far it stands out, relative to the best one (or to the bar for
+        # standing out, when even the best does not)
         z_top = max((float(sims[0]) - mu) / sd, self.semantic_min_z)
-        for rank, (sku, sim) in enumerate(zip(keys, sims.tolist(), strict=True)):
-            doc = self._doc_of.get(sku)
-            if doc is None or not self._alive[doc]:
-                continue
-            z = (sim - mu) / sd
-            lexical = doc in scores
-            if not lexical and (z < self.semantic_min_z or sim < self.semantic_min_cosine):
-                continue
-            scores[doc] = self._fuse(scores.get(doc, 0.0), rank, min(max(z / z_top, 0.0), 1.0), lexical=False)
-            why.setdefault(doc, {})["semantic"] = {
+        sem_docs = np.array([self._doc_of.get(k, -1) for k in keys], dtype=np.int64)
+        z = (sims.astype(np.float64) - mu) / sd
+        ok = sem_docs >= 0
+        ok[ok] = self._alive_arr[sem_docs[ok]]
+        in_lexical = np.isin(sem_docs, docs)
+        standout = (z >= self.semantic_min_z) & (sims >= self.semantic_min_cosine)
+        ok &= in_lexical | standout
+        contribution = self._fuse(np.clip(z / z_top, 0.0, 1.0), lexical=False)
+        if self.fusion == "rrf":
+            contribution = 1.0 / (RRF_K + np.arange(1, len(keys) + 1))
+        position = {int(d): i for i, d in enumerate(docs)} if in_lexical.any() else {}
+        rel = rel.copy()
+        extra_docs, extra_rel = [], []
+        for rank in np.flatnonzero(ok).tolist():
+            doc = int(sem_docs[rank])
+            details[doc] = {
                 "rank": rank + 1,
-                "cosine": round(sim, 4),
-                "z": round(z, 2),
+                "cosine": round(float(sims[rank]), 4),
+                "z": round(float(z[rank]), 2),
             }
+            if in_lexical[rank]:
+                rel[position[doc]] += contribution[rank]
+            else:
+                extra_docs.append(doc)
+                extra_rel.append(contribution[rank])
+        if extra_docs:
+            docs = np.concatenate([docs, np.asarray(extra_docs, dtype=np.int64)])
+            rel = np.concatenate([rel, np.asarray(extra_rel)])
+        return docs, rel
 
     @staticmethod
     def today() -> dt.date:
         """Today, for "in season" (a method so that a test or a replay can pin it)."""
         return dt.date.today()
 
-    def _fuse(self, current: float, rank: int, normalized: float, lexical: bool) -> float:
-        """Add one list's contribution: ``alpha`` times the lexical score and ``1 - alpha`` times the
+    def _fuse(self, normalized: FloatArray, lexical: bool) -> FloatArray:
+        """One list's contribution: ``alpha`` times the lexical score and ``1 - alpha`` times the
         semantic one, each scaled to [0, 1] within the query (a convex combination, which beats
         reciprocal rank fusion when tuned: Bruch et al., 2023), or reciprocal rank fusion."""
         if self.fusion == "rrf":
-            return current + 1.0 / (RRF_K + rank + 1)
-        weight = self.alpha if lexical else 1.0 - self.alpha
-        return current + weight * normalized
+            return 1.0 / (RRF_K + np.arange(1, len(normalized) + 1))
+        return (self.alpha if lexical else 1.0 - self.alpha) * normalized
 
     def _similarity_sample(self, qv: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         assert self.vectors_ is not None
@@ -781,9 +858,29 @@ class ProductSearch:
             vecs = vecs[idx]
         return np.asarray(vecs @ qv, dtype=np.float32)
 
+    def _oos_mask(self, out_of_stock: frozenset[str]) -> npt.NDArray[np.bool_]:
+        """Out-of-stock products as a mask over doc ids (cached for the same set)."""
+        cached = self._oos_cache
+        if cached is not None and cached[0] is out_of_stock and len(cached[1]) == len(self.skus_):
+            return cached[1]
+        mask = np.zeros(len(self.skus_), dtype=bool)
+        ids = [self._doc_of[s] for s in out_of_stock if s in self._doc_of]
+        mask[ids] = True
+        self._oos_cache = (out_of_stock, mask)
+        return mask
+
+    def _place_mask(self, place: str) -> npt.NDArray[np.bool_]:
+        """Products from *place* (or naming it in the title), cached per place."""
+        mask = self._places_cache.get(place)
+        if mask is None or len(mask) != len(self._meta):
+            mask = np.fromiter((place in m["origin"] for m in self._meta), dtype=bool, count=len(self._meta))
+            self._places_cache[place] = mask
+        return mask
+
     def _filter_mask(
-        self, docs: npt.NDArray[np.int64], q: ParsedQuery, flt: Filters, out_of_stock: frozenset[str]
+        self, docs: npt.NDArray[np.int64], q: ParsedQuery, flt: Filters, oos: npt.NDArray[np.bool_]
     ) -> npt.NDArray[np.bool_]:
+        a = self._arrays
         mask = self._alive_arr[docs].copy()
         price = self._price_arr[docs]
         lo = max(v for v in (q.price_min, flt.price_min, -math.inf) if v is not None)
@@ -793,100 +890,124 @@ class ProductSearch:
         if hi < math.inf:
             mask &= price <= hi
         certs = q.certifications | flt.certifications
-        needs_meta = (
-            certs or q.attributes or q.origins or q.in_season or flt.categories or flt.regions or flt.in_stock
-        )
-        month = self.today().month
-        if needs_meta:
-            for i, doc in enumerate(docs.tolist()):
-                if not mask[i]:
-                    continue
-                meta = self._meta[doc]
-                ok = certs <= meta["certs"] and q.attributes <= meta["tags"]
-                ok = ok and all(o in meta["origin"] for o in q.origins)
-                if q.in_season:
-                    ok = ok and month in meta["months"]
-                if flt.categories:
-                    cat = meta["category"] or ""
-                    ok = ok and any(cat == c or cat.startswith(c + "/") for c in flt.categories)
-                if flt.regions:
-                    ok = ok and meta["province"] in flt.regions
-                if flt.in_stock:
-                    ok = ok and self.skus_[doc] not in out_of_stock
-                mask[i] = ok
+        if certs:
+            need = self._bits(self._cert_names, certs)
+            mask &= (a["certs"][docs] & need) == need if need >= 0 else np.zeros(len(docs), bool)
+        if q.attributes:
+            need = self._bits(self._tag_names, q.attributes)
+            mask &= (a["tags"][docs] & need) == need if need >= 0 else np.zeros(len(docs), bool)
+        for place in q.origins:
+            mask &= self._place_mask(place)[docs]
+        if q.in_season:
+            mask &= (a["months"][docs] & (1 << self.today().month)) != 0
+        if flt.categories:
+            codes = [
+                i
+                for i, c in enumerate(self._codes["category"])
+                if any(c == want or c.startswith(want + "/") for want in flt.categories)
+            ]
+            mask &= np.isin(a["category"][docs], codes)
+        if flt.regions:
+            codes = [i for i, p in enumerate(self._codes["province"]) if p in flt.regions]
+            mask &= np.isin(a["province"][docs], codes)
+        if flt.in_stock:
+            mask &= ~oos[docs]
         return mask
+
+    @staticmethod
+    def _bits(names: list[str], wanted: set[str]) -> int:
+        """The bit mask of *wanted* among *names*, or -1 when one is unknown (nothing matches)."""
+        if any(w not in names for w in wanted):
+            return -1
+        return sum(1 << names.index(w) for w in wanted)
 
     def _rank(
         self,
         docs: npt.NDArray[np.int64],
-        scores: dict[int, float],
-        why: dict[int, dict[str, Any]],
-        q: ParsedQuery,
+        rel: FloatArray,
         profile: Mapping[str, Mapping[str, float]] | None,
-        out_of_stock: frozenset[str],
+        oos: npt.NDArray[np.bool_],
         sort: str,
         text: str,
-    ) -> list[tuple[int, float]]:
-        """Relevance (fused, scaled to [0, 1]) plus business signals; or the asked-for sort."""
+        need: int,
+    ) -> tuple[npt.NDArray[np.int64], FloatArray, dict[str, FloatArray]]:
+        """Relevance (scaled to [0, 1]) plus business signals; the order (the asked-for sort, or the
+        total; only the first *need* places are sorted), the totals and each signal, all aligned
+        with *docs*."""
         if not len(docs):
-            return []
+            return np.empty(0, np.int64), np.empty(0), {}
         w = self.weights_
-        rel = np.array([scores[d] for d in docs.tolist()])
-        top = rel.max() if rel.max() > 0 else 1.0
+        a = self._arrays
+        top = rel.max() if len(rel) and rel.max() > 0 else 1.0
         rel = rel / top
+        pop = self._pop_arr[docs]
+        conv = np.zeros(len(docs))
+        pairs = self.conversion_by_query_.get(text) if text else None
+        if pairs:
+            ids = {self._doc_of[s]: v for s, v in pairs.items() if s in self._doc_of}
+            hit = np.isin(docs, list(ids))
+            conv[hit] = [ids[int(d)] for d in docs[hit]]
+        personal = np.zeros(len(docs))
+        if profile:
+            for key, field, share in (
+                ("categories", "top", 0.6),
+                ("brands", "brand", 0.2),
+                ("provinces", "province", 0.2),
+            ):
+                weights = profile.get(key) or {}
+                if weights:
+                    table = np.array([float(weights.get(c, 0.0)) for c in self._codes[field]] + [0.0])
+                    personal += share * table[a[field][docs]]
+        stock = oos[docs].astype(np.float64)
+        signals = {
+            "relevance": rel,
+            "popularity": w["popularity"] * pop,
+            "conversion": w["conversion"] * conv,
+            "personal": w["personal"] * personal,
+            "out_of_stock": -w["out_of_stock"] * stock,
+        }
+        final = (
+            rel
+            + signals["popularity"]
+            + signals["conversion"]
+            + signals["personal"]
+            + signals["out_of_stock"]
+        )
+        good = np.ones(len(docs), dtype=bool)
         if sort != "relevance" and text:
             # a sort applies to the good matches only: "cheapest rice" is rice, cheapest first,
             # not the cheapest product that mentions rice somewhere
             good = rel >= 0.3
-            docs, rel = docs[good], rel[good]
-        final = []
-        for doc, r in zip(docs.tolist(), rel.tolist(), strict=True):
-            sku = self.skus_[doc]
-            meta = self._meta[doc]
-            pop = self.popularity_.get(sku, 0.0)
-            conv = self.conversion_.get((text, sku), 0.0) if text else 0.0
-            personal = 0.0
-            if profile:
-                personal = (
-                    0.6 * float(profile.get("categories", {}).get(meta["top"] or "", 0.0))
-                    + 0.2 * float(profile.get("brands", {}).get(meta["title"].split(" ")[0], 0.0))
-                    + 0.2 * float(profile.get("provinces", {}).get(meta["province"] or "", 0.0))
-                )
-            stock = 1.0 if sku in out_of_stock else 0.0
-            signals = {
-                "relevance": round(r, 4),
-                "popularity": round(w["popularity"] * pop, 4),
-                "conversion": round(w["conversion"] * conv, 4),
-                "personal": round(w["personal"] * personal, 4),
-                "out_of_stock": round(-w["out_of_stock"] * stock, 4),
-            }
-            total = sum(signals.values())
-            why.setdefault(doc, {})["signals"] = signals
-            final.append((doc, total))
-        if sort == "relevance":
-            final.sort(key=lambda x: (-x[1], x[0]))
+        if sort == "relevance" and len(docs) > 4 * need:
+            # only the page needs sorting: partition out the best `need`, sort those
+            head = np.argpartition(-final, need - 1)[:need]
+            head = head[np.lexsort((docs[head], -final[head]))]
+            rest = np.setdiff1d(np.arange(len(docs)), head, assume_unique=True)
+            order = np.concatenate([head, rest])
+        elif sort == "relevance":
+            order = np.lexsort((docs, -final))
         elif sort in ("price_asc", "price_desc"):
-            sign = 1 if sort == "price_asc" else -1
-            final.sort(key=lambda x: (math.isnan(self._price[x[0]]), sign * self._price[x[0]], -x[1]))
-        elif sort == "popular":
-            final.sort(key=lambda x: (-self.popularity_.get(self.skus_[x[0]], 0.0), -x[1]))
+            price = self._price_arr[docs]
+            by_price = np.where(np.isnan(price), np.inf, price if sort == "price_asc" else -price)
+            order = np.lexsort((-final, by_price))
         elif sort == "newest":
-            final.sort(key=lambda x: (self._meta[x[0]]["date"] or "", x[1]), reverse=True)
-        else:  # rating: popularity stands in until reviews feed the index
-            final.sort(key=lambda x: (-self.popularity_.get(self.skus_[x[0]], 0.0), -x[1]))
-        return final
+            order = np.lexsort((-final, a["date"][docs]))[::-1]
+        else:  # popular, and rating (popularity stands in until reviews feed the index)
+            order = np.lexsort((-final, -pop))
+        order = order[good[order]]
+        return order, final, signals
 
     def _facets(self, docs: npt.NDArray[np.int64]) -> dict[str, list[dict[str, Any]]]:
-        cats: Counter[str] = Counter()
-        regions: Counter[str] = Counter()
-        certs: Counter[str] = Counter()
-        for doc in docs.tolist():
-            meta = self._meta[doc]
-            if meta["top"]:
-                cats[meta["top"]] += 1
-            if meta["province"]:
-                regions[meta["province"]] += 1
-            certs.update(meta["certs"])
+        a = self._arrays
+
+        def counted(field: str, k: int = 12) -> list[dict[str, Any]]:
+            codes = a[field][docs]
+            counts = np.bincount(codes[codes >= 0], minlength=len(self._codes[field]))
+            top = np.argsort(-counts, kind="stable")[:k]
+            return [{"value": self._codes[field][i], "count": int(counts[i])} for i in top if counts[i] > 0]
+
+        bits = a["certs"][docs]
+        certs = [(name, int(((bits >> i) & 1).sum())) for i, name in enumerate(self._cert_names)]
         prices = self._price_arr[docs]
         prices = prices[~np.isnan(prices)]
         bands = []
@@ -896,15 +1017,13 @@ class ProductSearch:
             if n:
                 label = f"{lo}-{hi}" if hi < math.inf else f"{lo}+"
                 bands.append({"value": label, "min": lo, "max": None if hi == math.inf else hi, "count": n})
-
-        def listing(c: Counter[str], k: int = 12) -> list[dict[str, Any]]:
-            return [{"value": v, "count": n} for v, n in c.most_common(k)]
-
         return {
-            "category": listing(cats),
+            "category": counted("top"),
             "price": bands,
-            "region": listing(regions),
-            "certification": listing(certs),
+            "region": counted("province"),
+            "certification": [
+                {"value": n, "count": c} for n, c in sorted(certs, key=lambda x: -x[1]) if c > 0
+            ][:12],
         }
 
     # ------------------------------------------------------------------------------------------

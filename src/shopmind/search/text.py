@@ -226,6 +226,7 @@ class Analyzer:
         self._tokenizer: jieba.Tokenizer | None = None
         self._stemmer: Stemmer.Stemmer | None = None
         self._synonym_map: dict[str, list[str]] = {}
+        self._runs: dict[str, list[str]] = {}
         for group in self.synonyms:
             folded = [fold(w) for w in group if w.strip()]
             for w in folded:
@@ -275,7 +276,17 @@ class Analyzer:
                 terms.append("e:" + self.stem(latin))
         return terms
 
-    def _cjk_terms(self, run: str) -> Iterator[str]:
+    def _cjk_terms(self, run: str) -> list[str]:
+        # product titles repeat the same runs (brands, places, product names): analysing each
+        # once makes indexing a large catalog several times faster
+        cached = self._runs.get(run)
+        if cached is None:
+            cached = list(self._analyse_run(run))
+            if len(self._runs) < 500_000:
+                self._runs[run] = cached
+        return cached
+
+    def _analyse_run(self, run: str) -> Iterator[str]:
         for word in self.tokenizer.cut_for_search(run, HMM=False):
             yield "w:" + word
             if len(word) >= 2:
