@@ -43,7 +43,13 @@ from rapidfuzz.distance import Levenshtein
 from shopmind.errors import NotFittedError, check_param
 from shopmind.search.lexical import LexicalIndex
 from shopmind.search.query import Intents, ParsedQuery, parse_query
-from shopmind.search.semantic import EmbeddingCache, TextEmbedder, VectorIndex, default_embedder
+from shopmind.search.semantic import (
+    EmbeddingCache,
+    TextEmbedder,
+    VectorIndex,
+    default_embedder,
+    dot_single_thread,
+)
 from shopmind.search.text import Analyzer, default_resource, fold, is_cjk, pinyin_initials, pinyin_of
 
 __all__ = ["Hit", "ProductSearch", "SearchResponse"]
@@ -856,7 +862,7 @@ class ProductSearch:
         if len(vecs) > 2000:
             idx = np.linspace(0, len(vecs) - 1, 2000).astype(np.int64)
             vecs = vecs[idx]
-        return np.asarray(vecs @ qv, dtype=np.float32)
+        return dot_single_thread(vecs, qv)
 
     def _oos_mask(self, out_of_stock: frozenset[str]) -> npt.NDArray[np.bool_]:
         """Out-of-stock products as a mask over doc ids (cached for the same set)."""
