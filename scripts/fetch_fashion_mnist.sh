@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Fetch Fashion-MNIST (Zalando Research, MIT) from Debian's dataset-fashion-mnist package without
+# installing it: download the .deb and unpack it under <repo>/.cache/fashion-mnist (git-ignored).
+# The visual-search tests and benchmarks/search_visual.py read it through
+# shopmind.datasets.fashion_mnist.load_fashion_mnist.
+#
+# Usage: scripts/fetch_fashion_mnist.sh     # or SHOPMIND_FASHION_MNIST_DIR=/some/dir scripts/fetch_fashion_mnist.sh
+# Idempotent: does nothing when the four idx files are already there. Needs apt-get and dpkg-deb
+# (Debian/Ubuntu); `apt-get update` runs only if the first download fails, and needs root.
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+dest="${SHOPMIND_FASHION_MNIST_DIR:-${repo_root}/.cache/fashion-mnist}"
+# The .deb's own layout is kept: the idx files end up in ${dest}/usr/share/datasets/fashion-mnist.
+data="${dest}/usr/share/datasets/fashion-mnist"
+files=(train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz)
+
+have_all() {
+    local name
+    for name in "${files[@]}"; do
+        [[ -f "${data}/${name}" ]] || return 1
+    done
+    return 0
+}
+
+if have_all; then
+    echo "Fashion-MNIST already present: ${data}"
+    exit 0
+fi
+
+for tool in apt-get dpkg-deb; do
+    if ! command -v "${tool}" >/dev/null 2>&1; then
+        echo "error: ${tool} not found; this script needs a Debian-based system" >&2
+        exit 1
+    fi
+done
+
+tmp="$(mktemp -d)"
+trap 'rm -rf "${tmp}"' EXIT
+# apt's _apt sandbox user must be able to write the download directory, or apt warns and
+# falls back to downloading unsandboxed.
+chmod 0777 "${tmp}"
+
+cd "${tmp}"
+if ! apt-get download dataset-fashion-mnist; then
+    # A fresh machine may have no package lists yet.
+    echo "apt-get download failed; running apt-get update and retrying" >&2
+    apt-get update
+    apt-get download dataset-fashion-mnist
+fi
+
+debs=("${tmp}"/dataset-fashion-mnist_*.deb)
+if [[ ! -f "${debs[0]}" ]]; then
+    echo "error: apt-get download produced no dataset-fashion-mnist .deb" >&2
+    exit 1
+fi
+
+mkdir -p "${dest}"
+dpkg-deb -x "${debs[0]}" "${dest}"
+
+if ! have_all; then
+    echo "error: ${debs[0]##*/} did not contain all of ${files[*]} in ${data#"${dest}"/}" >&2
+    exit 1
+fi
+echo "Fashion-MNIST unpacked: ${data}"
