@@ -674,6 +674,11 @@ class Engine:
         from shopmind.search.train import PRODUCT_COLUMNS
 
         model = self.model("search")
+        if not getattr(model, "warmed_", False):
+            # the first query would pay jieba's dictionary, pinyin tables and the embedder's set-up
+            # (about 2 s): a shopper should not
+            model.search("warm up 预热", limit=1, explain=False)
+            model.warmed_ = True
         now = time.monotonic()
         if not sync and now - self._search_checked < self.app.settings.search_sync_s:
             return model

