@@ -16,15 +16,20 @@ data="${dest}/usr/share/datasets/fashion-mnist"
 files=(train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz)
 
 have_all() {
-    local name
+    local folder="$1" name
     for name in "${files[@]}"; do
-        [[ -f "${data}/${name}" ]] || return 1
+        [[ -f "${folder}/${name}" ]] || return 1
     done
     return 0
 }
 
-if have_all; then
+if have_all "${data}"; then
     echo "Fashion-MNIST already present: ${data}"
+    exit 0
+fi
+# Installed system-wide (`apt-get install dataset-fashion-mnist`): the loader finds it there too.
+if [[ -z "${SHOPMIND_FASHION_MNIST_DIR:-}" ]] && have_all /usr/share/datasets/fashion-mnist; then
+    echo "Fashion-MNIST installed system-wide: /usr/share/datasets/fashion-mnist"
     exit 0
 fi
 
@@ -58,7 +63,7 @@ fi
 mkdir -p "${dest}"
 dpkg-deb -x "${debs[0]}" "${dest}"
 
-if ! have_all; then
+if ! have_all "${data}"; then
     echo "error: ${debs[0]##*/} did not contain all of ${files[*]} in ${data#"${dest}"/}" >&2
     exit 1
 fi
