@@ -521,12 +521,13 @@ class ProductSearch:
                 w = term[2:]
                 weight[w] += self.lexical_.df(term)
                 kind.setdefault(w, "catalog")
-        for meta in self._meta:
-            for key in ("top", "category"):
-                if meta.get(key):
-                    leaf = str(meta[key]).split("/")[-1]
-                    weight[fold(leaf)] += 2
-                    kind[fold(leaf)] = "category"
+        for column in ("top", "category"):
+            codes = self._arrays[column]
+            counts = np.bincount(codes[codes >= 0], minlength=len(self._codes[column]))
+            for name, n in zip(self._codes[column], counts.tolist(), strict=True):
+                leaf = fold(name.split("/")[-1])
+                weight[leaf] += 2 * n
+                kind[leaf] = "category"
         for w, n in self._latin_words.items():
             weight[w] += n
             kind.setdefault(w, "catalog")
