@@ -207,3 +207,26 @@ def test_pickle_round_trip_and_not_fitted(search: ProductSearch) -> None:
         ProductSearch().search("x")
     with pytest.raises(InvalidParameterError, match="limit"):
         search.search("x", limit=0)
+
+
+def test_minilm_embedder_for_english_shops() -> None:
+    from shopmind.search.semantic import MiniLMEmbedder
+
+    model = MiniLMEmbedder()
+    vectors = model.passages(["wireless noise cancelling headphones", "bluetooth earbuds", "organic brown rice"])
+    assert vectors.shape == (3, 384)
+    assert abs(float((vectors[0] ** 2).sum()) - 1.0) < 1e-4
+    query = model.queries(["headphones"])[0]
+    sims = vectors @ query
+    assert sims[0] > sims[2]
+    assert sims[1] > sims[2]
+    english = ProductSearch(embedder=model).fit(
+        pd.DataFrame(
+            [
+                {"sku": "h", "title": "Sony wireless noise cancelling headphones"},
+                {"sku": "r", "title": "Organic brown rice 2kg"},
+            ]
+        )
+    )
+    assert english.search("headphones").mode == "hybrid"
+    assert [h.sku for h in english.search("headphones").hits][0] == "h"
