@@ -213,7 +213,9 @@ def test_minilm_embedder_for_english_shops() -> None:
     from shopmind.search.semantic import MiniLMEmbedder
 
     model = MiniLMEmbedder()
-    vectors = model.passages(["wireless noise cancelling headphones", "bluetooth earbuds", "organic brown rice"])
+    vectors = model.passages(
+        ["wireless noise cancelling headphones", "bluetooth earbuds", "organic brown rice"]
+    )
     assert vectors.shape == (3, 384)
     assert abs(float((vectors[0] ** 2).sum()) - 1.0) < 1e-4
     query = model.queries(["headphones"])[0]
@@ -229,4 +231,4 @@ def test_minilm_embedder_for_english_shops() -> None:
         )
     )
     assert english.search("headphones").mode == "hybrid"
-    assert [h.sku for h in english.search("headphones").hits][0] == "h"
+    assert english.search("headphones").hits[0].sku == "h"
