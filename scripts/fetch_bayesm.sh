@@ -16,38 +16,12 @@ if [[ -f "${rda}" ]]; then
     exit 0
 fi
 
-for tool in apt-get dpkg-deb; do
-    if ! command -v "${tool}" >/dev/null 2>&1; then
-        echo "error: ${tool} not found; this script needs a Debian-based system" >&2
-        exit 1
-    fi
-done
-
-tmp="$(mktemp -d)"
-trap 'rm -rf "${tmp}"' EXIT
-# apt's _apt sandbox user must be able to write the download directory, or apt warns and
-# falls back to downloading unsandboxed.
-chmod 0777 "${tmp}"
-
-cd "${tmp}"
-if ! apt-get download r-cran-bayesm; then
-    # A fresh machine may have no package lists yet.
-    echo "apt-get download failed; running apt-get update and retrying" >&2
-    apt-get update
-    apt-get download r-cran-bayesm
-fi
-
-debs=("${tmp}"/r-cran-bayesm_*.deb)
-if [[ ! -f "${debs[0]}" ]]; then
-    echo "error: apt-get download produced no r-cran-bayesm .deb" >&2
-    exit 1
-fi
-
-mkdir -p "${dest}"
-dpkg-deb -x "${debs[0]}" "${dest}"
+# shellcheck source=scripts/unpack_deb.sh
+source "${repo_root}/scripts/unpack_deb.sh"
+unpack_deb r-cran-bayesm "${dest}"
 
 if [[ ! -f "${rda}" ]]; then
-    echo "error: ${debs[0]##*/} did not contain ${rda#"${dest}"/}" >&2
+    echo "error: the r-cran-bayesm package did not contain ${rda#"${dest}"/}" >&2
     exit 1
 fi
 echo "bayesm data unpacked: ${rda}"

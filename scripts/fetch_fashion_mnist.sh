@@ -33,38 +33,12 @@ if [[ -z "${SHOPMIND_FASHION_MNIST_DIR:-}" ]] && have_all /usr/share/datasets/fa
     exit 0
 fi
 
-for tool in apt-get dpkg-deb; do
-    if ! command -v "${tool}" >/dev/null 2>&1; then
-        echo "error: ${tool} not found; this script needs a Debian-based system" >&2
-        exit 1
-    fi
-done
-
-tmp="$(mktemp -d)"
-trap 'rm -rf "${tmp}"' EXIT
-# apt's _apt sandbox user must be able to write the download directory, or apt warns and
-# falls back to downloading unsandboxed.
-chmod 0777 "${tmp}"
-
-cd "${tmp}"
-if ! apt-get download dataset-fashion-mnist; then
-    # A fresh machine may have no package lists yet.
-    echo "apt-get download failed; running apt-get update and retrying" >&2
-    apt-get update
-    apt-get download dataset-fashion-mnist
-fi
-
-debs=("${tmp}"/dataset-fashion-mnist_*.deb)
-if [[ ! -f "${debs[0]}" ]]; then
-    echo "error: apt-get download produced no dataset-fashion-mnist .deb" >&2
-    exit 1
-fi
-
-mkdir -p "${dest}"
-dpkg-deb -x "${debs[0]}" "${dest}"
+# shellcheck source=scripts/unpack_deb.sh
+source "${repo_root}/scripts/unpack_deb.sh"
+unpack_deb dataset-fashion-mnist "${dest}"
 
 if ! have_all "${data}"; then
-    echo "error: ${debs[0]##*/} did not contain all of ${files[*]} in ${data#"${dest}"/}" >&2
+    echo "error: the dataset-fashion-mnist package did not contain all of ${files[*]} in ${data#"${dest}"/}" >&2
     exit 1
 fi
 echo "Fashion-MNIST unpacked: ${data}"
