@@ -232,3 +232,15 @@ def test_minilm_embedder_for_english_shops() -> None:
     )
     assert english.search("headphones").mode == "hybrid"
     assert english.search("headphones").hits[0].sku == "h"
+
+
+def test_importing_search_guards_the_onnxruntime_usearch_load_order() -> None:
+    import subprocess
+    import sys
+
+    # usearch loaded before onnxruntime kills the process (clashing C++ runtimes); importing any
+    # part of shopmind.search loads onnxruntime first
+    code = "import shopmind.search.semantic; import usearch.index; import shopmind.search.visual; print('ok')"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "ok"
