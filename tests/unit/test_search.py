@@ -244,3 +244,23 @@ def test_importing_search_guards_the_onnxruntime_usearch_load_order() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "ok"
+
+
+def test_embedding_cache_embeds_each_text_once_and_pickles_light(tmp_path: object) -> None:
+    from pathlib import Path
+
+    import numpy as np
+
+    from shopmind.search.semantic import EmbeddingCache, MiniLMEmbedder
+
+    path = Path(str(tmp_path)) / "emb.npz"
+    cache = EmbeddingCache(path, MiniLMEmbedder())
+    first = cache.embed(["green tea", "black tea", "honey"])
+    with np.load(path) as data:
+        assert len(data["keys"]) == 3
+    again = pickle.loads(pickle.dumps(cache))
+    assert len(pickle.dumps(cache)) < 5_000  # the vectors stay in the file
+    assert np.allclose(again.embed(["honey", "green tea"]), first[[2, 0]])
+    again.embed(["eggs"])
+    with np.load(path) as data:
+        assert len(data["keys"]) == 4

@@ -173,13 +173,25 @@ class EmbeddingCache:
     def __init__(self, path: Path | None, embedder: TextEmbedder) -> None:
         self.path = path
         self.embedder = embedder
-        self._vectors: dict[str, Matrix] = {}
-        if path is not None and path.exists():
-            with np.load(path, allow_pickle=False) as data:
-                if str(data["model"]) == embedder.name:
-                    keys = data["keys"]
-                    vecs = data["vectors"]
-                    self._vectors = {str(k): vecs[i] for i, k in enumerate(keys)}
+        self._vectors: dict[str, Matrix] | None = None  # read from the file on first use
+
+    def __getstate__(self) -> dict[str, Any]:
+        # the vectors live in the file (and in the index): a pickled model must not carry them twice
+        return {"path": self.path, "embedder": self.embedder}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["path"], state["embedder"])  # type: ignore[misc]
+
+    def _loaded(self) -> dict[str, Matrix]:
+        if self._vectors is None:
+            self._vectors = {}
+            if self.path is not None and self.path.exists():
+                with np.load(self.path, allow_pickle=False) as data:
+                    if str(data["model"]) == self.embedder.name:
+                        keys = data["keys"]
+                        vecs = data["vectors"]
+                        self._vectors = {str(k): vecs[i] for i, k in enumerate(keys)}
+        return self._vectors
 
     @staticmethod
     def digest(text: str) -> str:
@@ -187,29 +199,31 @@ class EmbeddingCache:
 
     def embed(self, texts: Sequence[str], progress: Any = None) -> Matrix:
         """Vectors for *texts*, embedding only those not cached; ``progress(done, total)``."""
+        cached = self._loaded()
         digests = [self.digest(t) for t in texts]
-        todo = sorted({d: t for d, t in zip(digests, texts, strict=True) if d not in self._vectors}.items())
+        todo = sorted({d: t for d, t in zip(digests, texts, strict=True) if d not in cached}.items())
         batch = 16
         for start in range(0, len(todo), batch):
             chunk = todo[start : start + batch]
             vecs = self.embedder.passages([t for _, t in chunk])
             for (d, _), v in zip(chunk, vecs, strict=True):
-                self._vectors[d] = v
+                cached[d] = v
             if progress is not None:
                 progress(min(start + batch, len(todo)), len(todo))
         if todo:
             self.save()
         if not texts:
             return np.zeros((0, self.embedder.dim), np.float32)
-        return np.vstack([self._vectors[d] for d in digests])
+        return np.vstack([cached[d] for d in digests])
 
     def save(self) -> None:
         if self.path is None:
             return
+        cached = self._loaded()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.name + ".tmp.npz")
-        keys = np.array(sorted(self._vectors))
-        vecs = np.vstack([self._vectors[k] for k in keys]) if len(keys) else np.zeros((0, self.embedder.dim))
+        keys = np.array(sorted(cached))
+        vecs = np.vstack([cached[k] for k in keys]) if len(keys) else np.zeros((0, self.embedder.dim))
         np.savez(tmp, model=np.array(self.embedder.name), keys=keys, vectors=vecs.astype(np.float32))
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
