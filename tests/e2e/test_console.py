@@ -12,11 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-import shutil
-import socket
-import threading
-import time
-import urllib.request
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,36 +20,23 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import uvicorn
 from playwright.sync_api import (
     Browser,
     BrowserContext,
     ConsoleMessage,
     Page,
-    Playwright,
     Request,
     Response,
     WebError,
     expect,
-    sync_playwright,
 )
 
-from shopmind.api.app import create_app
+from helpers import serve
 from shopmind.config import Settings
 from shopmind.engine import Engine, Shopmind
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 SHOP_ID = "orchard"
@@ -122,12 +104,6 @@ class LiveServer:
     password: str
     api_key: str
     expected: Expected
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def load_shop(engine: Engine, seed: int = 20240304) -> Expected:
@@ -219,45 +195,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     sm.create_user(SHOP_ID, USERNAME, PASSWORD)
     _, api_key = sm.create_api_key(SHOP_ID, "console e2e", "owner")
 
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(sm), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name="uvicorn-e2e", daemon=True)
-    thread.start()
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 15
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base_url}/healthz", timeout=1) as r:
-                if r.status == 200 and json.loads(r.read())["ok"]:
-                    break
-        except OSError:
-            pass
-        if time.monotonic() > deadline or not thread.is_alive():
-            server.should_exit = True
-            sm.close()
-            pytest.fail(f"uvicorn did not answer {base_url}/healthz within 15 s")
-        time.sleep(0.05)
     try:
-        yield LiveServer(base_url, USERNAME, PASSWORD, api_key, expected)
+        with serve(sm) as url:
+            yield LiveServer(url, USERNAME, PASSWORD, api_key, expected)
     finally:
-        server.should_exit = True
-        thread.join(10)
         sm.close()
-
-
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as pw:
-        yield pw
-
-
-@pytest.fixture(scope="module")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    if shutil.which(CHROMIUM) is None:
-        pytest.fail(f"{CHROMIUM} not found. Run `make system-deps` (installs Debian's chromium).")
-    b = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-    yield b
-    b.close()
 
 
 @dataclass

@@ -4,27 +4,21 @@ list with its reasons, and the CSV / Excel exports, in Chinese and English."""
 from __future__ import annotations
 
 import io
-import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
-from shopmind.api.app import create_app
+from helpers import serve
 from shopmind.config import Settings
 from shopmind.datasets.demo import DemoSize, generate_demo_store
-from shopmind.devtools.postgres import free_port
 from shopmind.engine import Shopmind
 from shopmind.ingest.datasets import import_frames
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 USER, PASSWORD = "buyer", "correct-horse-42"
 
@@ -41,36 +35,11 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Shopmi
     import_frames(engine, frames, source="demo")
     engine.train(["forecast"])
     sm.create_user("farm", USER, PASSWORD)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(sm), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 15
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
     try:
-        yield url, sm
+        with serve(sm) as url:
+            yield url, sm
     finally:
-        server.should_exit = True
-        thread.join(10)
         sm.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield b
-        b.close()
 
 
 def test_forecast_page_chart_reorder_list_and_exports(live: tuple[str, Shopmind], browser: Browser) -> None:
