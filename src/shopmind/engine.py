@@ -310,6 +310,7 @@ class Engine:
         self._stock_cache: tuple[float, frozenset[str]] | None = None
         self._search_lock = threading.Lock()
         self._search_checked = 0.0  # monotonic time the search index was last synced with the store
+        self._analytics_cache: dict[tuple[int | None, int], tuple[float, dict[str, Any]]] = {}
 
     @property
     def workdir(self) -> Path:
@@ -366,6 +367,8 @@ class Engine:
                         **self.app.audit_row(who, "create", resource, {**detail, "inserted": inserted})
                     )
                 )
+        if inserted:
+            self._analytics_cache.clear()  # new searches and clicks change the search report
         return inserted
 
     # -- reads -------------------------------------------------------------------------------------
@@ -795,9 +798,18 @@ class Engine:
     def search_suggest(self, prefix: str, limit: int = 8) -> list[dict[str, Any]]:
         return list(self.search_model().suggest(prefix, limit))
 
-    def search_analytics(self, days: int | None = 30, top: int = 20) -> dict[str, Any]:
-        """Top queries, zero-result queries and click-through (:mod:`shopmind.search.analytics`)."""
+    def search_analytics(
+        self, days: int | None = 30, top: int = 20, max_age_s: float = 30.0
+    ) -> dict[str, Any]:
+        """Top queries, zero-result queries and click-through (:mod:`shopmind.search.analytics`).
+
+        It reads every event, so the console's search page (which shows it on each query) reuses a
+        report for ``max_age_s`` seconds, until events arrive through this engine."""
         from shopmind.search.analytics import search_analytics
+
+        cached = self._analytics_cache.get((days, top))
+        if cached and time.monotonic() - cached[0] < max_age_s:
+            return cached[1]
 
         events = self.data.frame("events", ["event_type", "query", "session_id", "sku", "ts", "properties"])
         try:
@@ -805,7 +817,9 @@ class Engine:
         except NotFoundError:
             model = None
         count = (lambda q: model.search(q, limit=1, explain=False).total) if model is not None else None
-        return search_analytics(events, count_results=count, top=top, days=days)
+        report = search_analytics(events, count_results=count, top=top, days=days)
+        self._analytics_cache[(days, top)] = (time.monotonic(), report)
+        return report
 
     def search_settings(self) -> dict[str, Any]:
         from shopmind.search.train import load_settings
