@@ -731,11 +731,14 @@ class ProductSearch:
                 frac = matched / n_concepts
                 adjusted = m.scores * frac**2
                 keep = (frac >= self.min_match - 1e-9) & self._alive_arr[m.keys]
-                order = np.argsort(-adjusted[keep], kind="stable")
-                docs = m.keys[keep][order].astype(np.int64)
-                bm25 = adjusted[keep][order]
-                rel = self._fuse(bm25 / bm25[0], lexical=True) if len(bm25) else bm25
-                lexical = {"docs": docs, "bm25": bm25, "matched": matched[keep][order], "n": n_concepts}
+                docs = m.keys[keep].astype(np.int64)
+                bm25 = adjusted[keep]
+                matched = matched[keep]
+                if self.fusion == "rrf":  # ranks are positions: sort (the convex sum needs no order)
+                    order = np.argsort(-bm25, kind="stable")
+                    docs, bm25, matched = docs[order], bm25[order], matched[order]
+                rel = self._fuse(bm25 / bm25.max(), lexical=True) if len(bm25) else bm25
+                lexical = {"docs": docs, "bm25": bm25, "matched": matched, "n": n_concepts}
             if self.vectors_ is not None and self.embedder_ is not None:
                 mode = "hybrid"
                 docs, rel = self._semantic(text, docs, rel, semantic)
@@ -758,8 +761,10 @@ class ProductSearch:
             found = np.flatnonzero(lexical["docs"] == doc) if lexical else np.empty(0, np.int64)
             pos = int(found[0]) if len(found) else None
             if pos is not None:
+                score = lexical["bm25"][pos]
+                ahead = (lexical["bm25"] > score).sum() + (lexical["bm25"][:pos] == score).sum()
                 why["lexical"] = {
-                    "rank": pos + 1,
+                    "rank": int(ahead) + 1,
                     "bm25": round(float(lexical["bm25"][pos]), 4),
                     "words_matched": f"{int(lexical['matched'][pos])}/{lexical['n']}",
                 }
