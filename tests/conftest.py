@@ -23,6 +23,7 @@ from shopmind.store import Store, open_store
 # Training all models would embed every test catalog with the multilingual model (about a dozen
 # texts a second here); tests that exercise semantic search turn it on explicitly.
 os.environ.setdefault("SHOPMIND_SEARCH_SEMANTIC", "false")
+os.environ.setdefault("SHOPMIND_ASSISTANT_SEMANTIC", "false")
 
 
 @pytest.fixture(scope="session")

@@ -236,6 +236,10 @@ def demo(
     for name, frame in frames.items():
         with _bar(f"loading {name}", len(frame)) as advance:
             reports += import_frames(engine, {name: frame}, source="demo", progress=advance)
+    from shopmind.datasets.demo import demo_faq_rows
+
+    # the shop's FAQ: the assistant answers from it (and its questions train the intent model)
+    engine.data.upsert("faq_entries", demo_faq_rows())
     from shopmind.search.visual import write_demo_images
 
     with _bar("drawing product pictures", None):

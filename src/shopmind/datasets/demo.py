@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -1282,6 +1283,28 @@ def _build_orders_and_events(
         }
     )
 
+    # Shipment: fresh produce goes by SF Express cold chain, the rest by ZTO (as the demo FAQ says);
+    # tracking numbers follow from the order number, so the random streams above are unchanged.
+    fresh_line = catalog.frame["category"].str.startswith("生鲜").to_numpy()[prod]
+    fresh_order = np.zeros(n_o, dtype=bool)
+    np.logical_or.at(fresh_order, line_order, fresh_line)
+    orders_frame["carrier"] = pd.Series(
+        [
+            ("顺丰速运" if f else "中通快递") if s else None
+            for s, f in zip(shipped_ok, fresh_order, strict=True)
+        ],
+        dtype=object,
+    )
+    orders_frame["tracking_number"] = pd.Series(
+        [
+            (f"SF{1_400_000_000_000 + i * 7_919:d}" if fresh_order[i] else f"7{73_100_000_000 + i * 6_133:d}")
+            if shipped_ok[i]
+            else None
+            for i in range(n_o)
+        ],
+        dtype=object,
+    )
+
     # ---- event log
     paid_line = np.round(gross_line - line_disc, 2)
     # purchase rows -> their order line (both sorted by order, then rank)
@@ -1591,3 +1614,28 @@ def _make_inventory(
             "min_order_qty": moq,
         }
     )
+
+
+def demo_faq_rows() -> list[dict[str, Any]]:
+    """The demo shop's FAQ (``demo_faq.yaml``: shipping, invoices, coupons, storage tips…) as rows of
+    ``faq_entries``, one per entry and language."""
+    import yaml
+
+    text = (resources.files("shopmind.datasets") / "demo_faq.yaml").read_text(encoding="utf-8")
+    rows = []
+    for entry in yaml.safe_load(text):
+        for lang in ("zh", "en"):
+            part = entry.get(lang)
+            if part:
+                rows.append(
+                    {
+                        "faq_id": f"{entry['id']}-{lang}",
+                        "language": lang,
+                        "question": part["question"],
+                        "alternates": list(part.get("alternates") or []),
+                        "answer": part["answer"],
+                        "intent": entry.get("intent"),
+                        "origin": "demo",
+                    }
+                )
+    return rows

@@ -113,6 +113,8 @@ class OrderCreate(_In):
     shipping_city: str | None = Field(default=None, max_length=64)
     device_fingerprint: str | None = Field(default=None, max_length=128)
     ip_fingerprint: str | None = Field(default=None, max_length=128)
+    carrier: str | None = Field(default=None, max_length=64)
+    tracking_number: str | None = Field(default=None, max_length=64)
     items: list[OrderItemCreate] | None = None
 
     @model_validator(mode="after")

@@ -161,6 +161,8 @@ orders = Table(
     Column("shipping_city", String(64)),
     Column("device_fingerprint", String(128)),
     Column("ip_fingerprint", String(128)),
+    Column("carrier", String(64)),  # courier company, once shipped
+    Column("tracking_number", String(64)),
     *_timestamps(),
     Index("ix_orders_customer", "shop_id", "customer_id", "ordered_at"),
     Index("ix_orders_time", "shop_id", "ordered_at"),
@@ -300,6 +302,67 @@ audit_log = Table(
     Index("ix_audit_shop_time", "shop_id", "ts"),
 )
 
+# -- customer service (the assistant) ------------------------------------------------------------
+conversations = Table(
+    "conversations",
+    metadata,
+    _shop_fk(),
+    Column("conversation_id", String(64), primary_key=True),
+    Column("customer_id", String(128)),  # who the shop page says is signed in, if anyone
+    Column("channel", String(32)),
+    Column("language", String(8)),
+    Column("status", String(16), nullable=False, default="bot"),  # bot, waiting (for a person), human
+    Column("state", JSON),  # the dialogue's memory: pending question, failures, verified orders
+    *_timestamps(),
+    Index("ix_conversations_time", "shop_id", "updated_at"),
+)
+
+chat_messages = Table(
+    "chat_messages",
+    metadata,
+    _shop_fk(),
+    Column("conversation_id", String(64), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("role", String(16), nullable=False),  # customer, assistant, agent
+    Column("text", Text, nullable=False),
+    Column("intent", String(32)),
+    Column("confidence", Float),
+    Column("outcome", String(16)),  # answered, asked, fallback, handoff (assistant turns)
+    Column("sources", JSON),
+    Column("ts", UTCDateTime(), nullable=False),
+    Index("ix_chat_messages_time", "shop_id", "ts"),
+)
+
+handoff_tickets = Table(
+    "handoff_tickets",
+    metadata,
+    _shop_fk(),
+    Column("ticket_id", String(64), primary_key=True),
+    Column("conversation_id", String(64), nullable=False),
+    Column("reason", String(32), nullable=False),  # asked, complaint, anger, failures, unanswered
+    Column("question", Text),
+    Column("status", String(16), nullable=False, default="open"),  # open, answered, closed
+    Column("agent", String(128)),
+    Column("first_response_at", UTCDateTime()),
+    Column("closed_at", UTCDateTime()),
+    *_timestamps(),
+    Index("ix_handoff_status", "shop_id", "status", "created_at"),
+)
+
+faq_entries = Table(
+    "faq_entries",
+    metadata,
+    _shop_fk(),
+    Column("faq_id", String(64), primary_key=True),
+    Column("language", String(8), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("alternates", JSON),  # other ways customers ask it
+    Column("answer", Text, nullable=False),
+    Column("intent", String(32)),
+    Column("origin", String(16), nullable=False, default="merchant"),  # merchant, learned, demo
+    *_timestamps(),
+)
+
 #: Tables holding a shop's business data, with their primary-key columns after ``shop_id``.
 DATA_TABLES: dict[str, tuple[str, ...]] = {
     "products": ("sku",),
@@ -312,6 +375,16 @@ DATA_TABLES: dict[str, tuple[str, ...]] = {
     "inventory": ("sku", "location_id"),
     "sales": ("sku", "location_id", "period_start"),
 }
+
+#: The assistant's tables (conversations and its knowledge), keyed like :data:`DATA_TABLES` but not
+#: business data: imports and data counts leave them out.
+SERVICE_TABLES: dict[str, tuple[str, ...]] = {
+    "conversations": ("conversation_id",),
+    "chat_messages": ("conversation_id", "seq"),
+    "handoff_tickets": ("ticket_id",),
+    "faq_entries": ("faq_id",),
+}
+KEYED_TABLES: dict[str, tuple[str, ...]] = {**DATA_TABLES, **SERVICE_TABLES}
 
 EVENT_TYPES = (
     "view",

@@ -233,12 +233,12 @@ class ShopStore:
     # -- helpers --------------------------------------------------------------------------------
     @staticmethod
     def table(name: str) -> Table:
-        if name not in t.DATA_TABLES:
+        if name not in t.KEYED_TABLES:
             raise InvalidParameterError(f"Unknown table {name!r}. Use one of: {', '.join(t.DATA_TABLES)}.")
         return t.metadata.tables[name]
 
     def _where_key(self, table: Table, key: Mapping[str, Any]) -> Any:
-        pk = t.DATA_TABLES[table.name]
+        pk = t.KEYED_TABLES[table.name]
         missing = [c for c in pk if c not in key]
         if missing:
             raise InvalidParameterError(
@@ -267,7 +267,7 @@ class ShopStore:
     def _upsert_chunk(
         self, conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]
     ) -> UpsertResult:
-        pk = t.DATA_TABLES[table.name]
+        pk = t.KEYED_TABLES[table.name]
         has_ts = "updated_at" in table.c
         by_key: dict[tuple[Any, ...], Mapping[str, Any]] = {}
         key_defaults = {c: _column_default(table, c) for c in pk if table.c[c].default is not None}
@@ -333,7 +333,7 @@ class ShopStore:
         if conn is None:
             with self.store.begin() as c:
                 return self.insert_new(table_name, rows, conn=c)
-        pk = ["shop_id", *t.DATA_TABLES[table_name]]
+        pk = ["shop_id", *t.KEYED_TABLES[table_name]]
         ins: Any = (
             sqlite_dialect.insert(table) if self.store.dialect == "sqlite" else pg_dialect.insert(table)
         )
@@ -435,7 +435,7 @@ class ShopStore:
         stmt = select(table).where(table.c.shop_id == self.shop_id)
         for col, value in (where or {}).items():
             stmt = stmt.where(table.c[col] == value)
-        order_cols = [table.c[order_by]] if order_by else [table.c[c] for c in t.DATA_TABLES[table_name]]
+        order_cols = [table.c[order_by]] if order_by else [table.c[c] for c in t.KEYED_TABLES[table_name]]
         stmt = stmt.order_by(*[c.desc() if descending else c for c in order_cols]).limit(limit).offset(offset)
         with self.store.engine.connect() as conn:
             return [_public(r) for r in conn.execute(stmt).mappings()]
