@@ -49,7 +49,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "fresh_return_hours": 48,
     "fresh_categories": ["生鲜"],
     "fresh_shelf_life_days": 15,
-    "kb_threshold": 0.5,
+    "kb_threshold": 0.45,
     "handoff_failures": 2,
     "order_pattern": DEFAULT_ORDER_PATTERN,
     "dialect": {},

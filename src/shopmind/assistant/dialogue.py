@@ -319,7 +319,7 @@ class Assistant:
         intents: IntentClassifier,
         knowledge: KnowledgeBase,
         policy: ReturnPolicy | None = None,
-        kb_threshold: float = 0.5,
+        kb_threshold: float = 0.45,
         handoff_failures: int = 2,
         timezone: str = "Asia/Shanghai",
         order_pattern: str = DEFAULT_ORDER_PATTERN,
@@ -442,7 +442,7 @@ class _Turn:
             return self.handoff("asked", "handoff_asked")
         if self.intent == "complaint":
             return self.handoff("complaint", "handoff_complaint")
-        if self.intent == "greeting":
+        if self.intent == "greeting" and self.pred.confidence >= 0.5:
             thanks = re.search(r"谢|thank|thx", self.message.lower())
             return self.done(say("thanks" if thanks else "greeting", self.lang), "small_talk")
         if self.intent in ORDER_INTENTS:
@@ -587,11 +587,26 @@ class _Turn:
         return Source(f"order:{order.order_id}", "order", order.order_id, "; ".join(facts))
 
     def return_answer(self, order: OrderView, src: Source, remember: dict[str, Any]) -> Reply:
+        if _REFUND_PROGRESS.search(self.message.lower()):
+            # "where is my refund": the order's state and the shop's answer on refund times
+            best = self.knowledge()
+            sources: list[Source] = [src]
+            text = self.order_text(order)
+            if best is not None:
+                hit = self.answer_from(best)
+                text += " " + hit.text
+                sources += list(hit.sources)
+            return self.done(text, "answered", sources, **remember)
         p = self.bot.policy
         row = {"status": order.status, "delivered_at": order.delivered_at}
         d = p.decide(row, order.products, self.now)
         lang = self.lang
-        policy_src = Source("policy:returns", "policy", "return policy", return_policy_text(p, lang))
+        # the source carries this order's dates too, so that every date in the answer is in a source
+        facts = (
+            return_policy_text(p, lang)
+            + f" [order {order.order_id}: delivered {self.bot.when(order.delivered_at, lang)}; deadline {self.bot.when(d.deadline, lang)}]"
+        )
+        policy_src = Source("policy:returns", "policy", "return policy", facts)
         fields = {
             "order_id": order.order_id,
             "delivered": self.bot.when(order.delivered_at, lang),
@@ -601,7 +616,8 @@ class _Turn:
             "fresh": ("、" if lang == "zh" else ", ").join(d.fresh_items[:3]),
             "status": STATUS[lang].get(order.status, order.status),
         }
-        return self.done(say(f"return_{d.kind}", lang, **fields), "answered", [src, policy_src], **remember)
+        kind = "expired_fresh" if d.kind == "expired" and d.fresh_items else d.kind
+        return self.done(say(f"return_{kind}", lang, **fields), "answered", [src, policy_src], **remember)
 
     # -- products -------------------------------------------------------------------------------
     def product_question(self) -> Reply | None:
@@ -633,6 +649,9 @@ class _Turn:
         )
 
 
+_REFUND_PROGRESS = re.compile(
+    r"到账|退款进度|退到哪|钱.*(?:退|回)|什么时候退|多久.*退|退款.*(?:没|还没|多久|几时)|refund (?:status|progress)|my refund|money back yet|when will (?:i|the rest)|get (?:my )?money back"
+)
 _SHOP_WORDS = re.compile(
     r"你们|贵店|店里|店铺|商家|老板|掌柜|\byour (?:shop|store|company|farm)\b|\bdo you\b|\bare you\b|\byou guys\b"
 )

@@ -79,9 +79,16 @@ _T: dict[str, dict[str, str]] = {
         "and we will re-send or refund it.",
     },
     "return_expired": {
-        "zh": "订单 {order_id} 于 {delivered} 签收，已超过退货期限（{deadline}）。如商品有质量问题，我为您转人工处理。",
+        "zh": "订单 {order_id} 于 {delivered} 签收，已超过退货期限（{deadline}）。如商品有质量问题，说“转人工”由客服为您处理。",
         "en": "Order {order_id} was delivered on {delivered}; the return period ended on {deadline}. If there "
-        "is a quality problem, I can pass you to a person.",
+        'is a quality problem, say "human" and a person will help.',
+    },
+    "return_expired_fresh": {
+        "zh": "订单 {order_id} 含生鲜商品（{fresh}），质量问题需在签收后 {hours} 小时内（{deadline} 前）反馈，现已超时。"
+        "如有特殊情况，说“转人工”由客服为您处理。",
+        "en": "Order {order_id} contains fresh produce ({fresh}); quality problems had to be reported within "
+        "{hours} hours of delivery (by {deadline}), which has passed. If something special happened, say "
+        '"human" and a person will help.',
     },
     "return_not_delivered": {
         "zh": "订单 {order_id} 还在运输途中，签收后即可申请退货；如不想要了，可以拒收。",
@@ -101,10 +108,7 @@ _T: dict[str, dict[str, str]] = {
         "zh": "{answer} 告诉我订单号，我可以帮您查这笔订单能否退。",
         "en": "{answer} Tell me your order number and I'll check what applies to that order.",
     },
-    "product_many": {
-        "zh": "找到 {n} 款相关商品：",
-        "en": "I found {n} matching products:",
-    },
+    "product_many": {"zh": "找到以下相关商品：", "en": "Matching products:"},
     "recommend": {"zh": "为您推荐：", "en": "You might like:"},
     "no_info": {
         "zh": "抱歉，我没有关于这个问题的可靠资料，不想给您错误的答复。已为您转接人工客服，请稍候。",
