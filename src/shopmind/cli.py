@@ -528,6 +528,36 @@ def search_cmd(
     _emit(as_json, result, human)
 
 
+@app.command("chat")
+def chat_cmd(
+    message: Annotated[
+        str, typer.Argument(help="What the customer writes: 我的快递到哪了, can I return it?")
+    ],
+    shop: ShopOpt = "default",
+    customer: Annotated[
+        str | None, typer.Option(help="The signed-in customer's id (orders are theirs only).")
+    ] = None,
+    conversation: Annotated[
+        str | None, typer.Option(help="Continue this conversation (printed by the previous call).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Ask the shop's customer-service assistant, as a customer would (docs/assistant.md)."""
+    result = _open().engine(shop).desk.chat(message, conversation, customer, None, "cli")
+
+    def human() -> None:
+        reply = result["reply"]
+        out.print(reply["text"])
+        for src in reply["sources"]:
+            out.print(f"[dim]source {src['id']}: {src['title']}[/]")
+        note = f"intent {reply['intent']} ({reply['confidence']:.2f}), {reply['outcome']}"
+        if result["ticket_id"]:
+            note += f", handed to a person (ticket {result['ticket_id']})"
+        out.print(f"[dim]{note}; conversation {result['conversation_id']}[/]")
+
+    _emit(as_json, result, human)
+
+
 AudienceOpt = Annotated[
     str | None,
     typer.Option(

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 USER, PASSWORD = "merchant", "correct-horse-42"
 #: In scope (coupons) but not in the demo FAQ: the assistant hands it to a person.
-HANDOFF_Q = "优惠券过期了还能补发吗"
+HANDOFF_Q = "你们的仓库在哪里可以自提吗"
 #: Out of scope and not in the FAQ: the assistant declines, and the question waits to be learned.
 LEARN_Q = "你们招聘仓库工人吗？工资多少"
 LEARN_A = "我们常年招聘仓库分拣员，月薪 5000–6500 元，请把简历发到 hr@example.com。"

@@ -111,3 +111,19 @@ def test_cdnow_dataset_import(tmp_path: Path) -> None:
         69_659,
     )
     assert (again["customers"]["inserted"], again["customers"]["updated"]) == (0, 0)
+
+
+def test_chat_with_the_assistant(tmp_path: Path) -> None:
+    assert run(tmp_path, "init", "--shop", "farm").returncode == 0
+    r = run(tmp_path, "chat", "你好", "--shop", "farm")
+    assert r.returncode == 0, r.stderr
+    assert "智能客服" in r.stdout
+    assert "greeting" in r.stdout
+    r = run(tmp_path, "chat", "我要转人工", "--shop", "farm", "--json")
+    first = json.loads(r.stdout)
+    assert first["reply"]["handoff"] is True
+    assert first["ticket_id"]
+    r = run(tmp_path, "chat", "   ", "--shop", "farm")
+    assert r.returncode != 0
+    assert "The message is empty" in r.stderr
+    assert "Traceback" not in r.stderr + r.stdout

@@ -222,7 +222,11 @@ class Shop:
         )
 
     def find_order(
-        self, customer_id: str | None, order_id: str | None, phone_tail: str | None
+        self,
+        customer_id: str | None,
+        order_id: str | None,
+        phone_tail: str | None,
+        ordered_on: dt.date | None = None,
     ) -> OrderView | None:
         if order_id:
             owner, order = self.orders.get(order_id, (None, None))
@@ -233,7 +237,9 @@ class Shop:
             return order
         if customer_id and phone_tail and self.phones.get(customer_id, "").endswith(phone_tail):
             mine = [o for owner, o in self.orders.values() if owner == customer_id]
-            return max(mine, key=lambda o: o.ordered_at)
+            if ordered_on is not None:
+                mine = [o for o in mine if o.ordered_at.date() == ordered_on]
+            return max(mine, key=lambda o: o.ordered_at) if mine else None
         return None
 
     def match_products(self, text: str, language: str, limit: int = 3) -> list[ProductFacts]:
@@ -318,10 +324,13 @@ def test_nobody_sees_another_customers_order() -> None:
     assert "O0000003" not in wrong.text
 
 
-def test_phone_tail_finds_the_customers_latest_order() -> None:
+def test_phone_tail_finds_the_customers_latest_order_or_the_one_of_a_date() -> None:
     r = talk(["我的订单发货了吗", "尾号1111"])[-1]
     assert r.outcome == "answered"
-    assert "O0000001" in r.text
+    assert "O0000001" in r.text  # the latest
+    r = talk(["5天前下的单，手机尾号1111，到哪了"])[-1]
+    assert r.outcome == "answered"
+    assert "O0000002" in r.text  # the one of that day
 
 
 def test_product_facts_and_faq_are_cited() -> None:

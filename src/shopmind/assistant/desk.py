@@ -9,21 +9,23 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 import shutil
 import statistics
 import threading
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import yaml
 from sqlalchemy import delete, func, select, update
 
-from shopmind.assistant.dialogue import Assistant, OrderView, ProductFacts, Reply, return_policy_text
+from shopmind.assistant.dialogue import ASPECTS, Assistant, OrderView, ProductFacts, Reply, return_policy_text
 from shopmind.assistant.entities import DEFAULT_ORDER_PATTERN
 from shopmind.assistant.intents import INTENTS, IntentClassifier, QueryEmbedder, load_seed
 from shopmind.assistant.knowledge import KnowledgeBase, KnowledgeEntry
@@ -133,8 +135,6 @@ def check_settings(values: Mapping[str, Any]) -> dict[str, Any]:
         isinstance(k, str) and isinstance(v, str) for k, v in dialect.items()
     )
     check_param(owner, "dialect", dialect, ok, "a mapping of variant -> standard words")
-    import re
-
     try:
         re.compile(out["order_pattern"])
     except (re.error, TypeError) as exc:
@@ -144,15 +144,126 @@ def check_settings(values: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+# Words around a product's name in a question: what is asked (the aspects) and how it is asked.
+_QUESTION_WORDS = [
+    "请问",
+    "你们",
+    "你家",
+    "这个",
+    "那个",
+    "这款",
+    "那款",
+    "一包",
+    "一袋",
+    "一箱",
+    "一盒",
+    "一斤",
+    "一瓶",
+    "一罐",
+    "一份",
+    "应该",
+    "怎么",
+    "如何",
+    "什么",
+    "多少",
+    "多久",
+    "几天",
+    "是不是",
+    "有没有",
+    "能不能",
+    "可以",
+    "还有",
+    "是",
+    "吗",
+    "呢",
+    "啊",
+    "呀",
+    "吧",
+    "嘛",
+    "的",
+    "了",
+    "有",
+    "where",
+    "what",
+    "which",
+    "how",
+    "is",
+    "are",
+    "was",
+    "the",
+    "a",
+    "an",
+    "of",
+    "do",
+    "does",
+    "did",
+    "it",
+    "its",
+    "your",
+    "you",
+    "in",
+    "on",
+    "for",
+    "to",
+    "from",
+    "can",
+    "i",
+    "me",
+    "my",
+    "any",
+    "this",
+    "that",
+    "these",
+    "those",
+    "there",
+    "have",
+    "has",
+    "sell",
+    "much",
+    "many",
+    "long",
+]
+_NOISE_ZH = re.compile(
+    "|".join(
+        sorted(
+            (re.escape(w) for words in ASPECTS.values() for w in words if not w.isascii()),
+            key=len,
+            reverse=True,
+        )
+        + sorted((re.escape(w) for w in _QUESTION_WORDS if not w.isascii()), key=len, reverse=True)
+    )
+)
+_NOISE_EN = {w for words in ASPECTS.values() for w in words if w.isascii() and " " not in w} | {
+    w for w in _QUESTION_WORDS if w.isascii()
+}
+
+
+def product_words(text: str) -> str:
+    """*text* without question and aspect words: "五常大米多少钱一包" -> "五常大米"."""
+    out = _NOISE_ZH.sub(" ", text)
+    for phrase in (w for words in ASPECTS.values() for w in words if w.isascii() and " " in w):
+        out = out.replace(phrase, " ")
+    words = [w for w in re.findall(r"[a-z0-9']+|[^\sa-z0-9']+", out) if w not in _NOISE_EN]
+    return " ".join(w for w in words if w.strip("?？!！,，.。、'")).strip()
+
+
 class _StoreTools:
     """:class:`~shopmind.assistant.dialogue.ShopTools` over the store and the shop's models."""
 
-    def __init__(self, engine: Engine, policy: ReturnPolicy) -> None:
+    def __init__(
+        self, engine: Engine, policy: ReturnPolicy, normalize: Callable[[str], str], timezone: str
+    ) -> None:
         self.engine = engine
         self.policy = policy
+        self.normalize = normalize
+        self.timezone = timezone
 
     def find_order(
-        self, customer_id: str | None, order_id: str | None, phone_tail: str | None
+        self,
+        customer_id: str | None,
+        order_id: str | None,
+        phone_tail: str | None,
+        ordered_on: dt.date | None = None,
     ) -> OrderView | None:
         o = t.orders
         stmt = select(o).where(o.c.shop_id == self.engine.shop_id)
@@ -164,6 +275,10 @@ class _StoreTools:
                 return None
         elif phone_tail and customer_id is not None:
             stmt = stmt.where(o.c.customer_id == customer_id).order_by(o.c.ordered_at.desc())
+            if ordered_on is not None:  # "the one I ordered yesterday": that day, in the shop's time
+                tz = ZoneInfo(self.timezone)
+                start = dt.datetime.combine(ordered_on, dt.time(), tz)
+                stmt = stmt.where(o.c.ordered_at >= start, o.c.ordered_at < start + dt.timedelta(days=1))
         else:
             return None
         rows = self.engine.data.execute(stmt.limit(1))
@@ -246,7 +361,16 @@ class _StoreTools:
             model = self.engine.search_model()
         except (NotFittedError, NotFoundError):
             return []
-        result = model.search(text, limit=limit, explain=False)
+        # search matches every word: the product's name, without what is asked about it
+        query = product_words(self.normalize(text))
+        result = model.search(query, limit=limit, explain=False)
+        if not result.hits:
+            # the longest word that names something in the catalog ("那个蜂蜜" -> 蜂蜜)
+            for word in sorted(query.split(), key=len, reverse=True):
+                if len(word) >= 2:
+                    result = model.search(word, limit=limit, explain=False)
+                    if result.hits:
+                        break
         skus = []
         top = None
         for hit in result.hits:
@@ -257,11 +381,13 @@ class _StoreTools:
         return self._facts(skus)
 
     def recommend(self, customer_id: str | None, text: str, language: str, n: int = 3) -> list[ProductFacts]:
-        skus = [p.sku for p in self.match_products(text, language, n)]
-        if len(skus) < n:
+        found = self.match_products(text, language, n)
+        if len(found) < n:  # what the message names first, then the recommender's picks
+            seen = {p.sku for p in found}
             with contextlib.suppress(NotFittedError, NotFoundError):
-                skus += [r.sku for r in self.engine.recommend(customer_id, n) if r.sku not in skus]
-        return self._facts(skus[:n])
+                more = [r.sku for r in self.engine.recommend(customer_id, n) if r.sku not in seen]
+                found += self._facts(more[: n - len(found)])
+        return found
 
 
 class ServiceDesk:
@@ -444,7 +570,7 @@ class ServiceDesk:
         bot = self.assistant()
         reply = bot.reply(
             text,
-            _StoreTools(self.engine, bot.policy),
+            _StoreTools(self.engine, bot.policy, bot.intents.normalizer_.normalize, str(bot.tz)),
             conv.get("state") or {},
             conv.get("customer_id"),
             lang,

@@ -246,10 +246,15 @@ class ShopTools(Protocol):
     """The shop's data as the assistant may use it."""
 
     def find_order(
-        self, customer_id: str | None, order_id: str | None, phone_tail: str | None
+        self,
+        customer_id: str | None,
+        order_id: str | None,
+        phone_tail: str | None,
+        ordered_on: dt.date | None = None,
     ) -> OrderView | None:
         """The order, only when it belongs to the customer: customer id plus an order number or the
-        phone tail; without a customer id, the order number plus the phone tail."""
+        phone tail (their latest order, or the one placed on *ordered_on*); without a customer id,
+        the order number plus the phone tail."""
         ...
 
     def match_products(self, text: str, language: str, limit: int = 3) -> list[ProductFacts]:
@@ -438,9 +443,9 @@ class _Turn:
     def run(self) -> Reply:
         if anger_score(self.message) >= ANGRY:
             return self.handoff("anger", "handoff_anger")
-        if self.intent == "human":
+        if self.intent == "human" and self.pred.confidence >= 0.5:
             return self.handoff("asked", "handoff_asked")
-        if self.intent == "complaint":
+        if self.intent == "complaint" and self.pred.confidence >= 0.5:
             return self.handoff("complaint", "handoff_complaint")
         if self.intent == "greeting" and self.pred.confidence >= 0.5:
             thanks = re.search(r"谢|thank|thx", self.message.lower())
@@ -453,11 +458,15 @@ class _Turn:
             reply = self.product_question()
             if reply is not None:
                 return reply
-        if self.intent in KB_INTENTS:
+        if self.intent in KB_INTENTS or self.pred.confidence < 0.5:
             best = self.knowledge()
             if best is not None:
                 return self.answer_from(best)
-        if self.intent == "presale_advice" and self.pred.confidence >= 0.5:
+        if (
+            self.intent == "presale_advice"
+            and self.pred.confidence >= 0.5
+            and _ASKS_FOR_ADVICE.search(self.message.lower())
+        ):
             found = self.tools.recommend(self.customer_id, self.message, self.lang, 3)
             if found:
                 lines = [
@@ -466,7 +475,7 @@ class _Turn:
                 ]
                 text = say("recommend", self.lang) + ("；" if self.lang == "zh" else "; ").join(lines)
                 return self.done(text, "answered", [p.source(self.lang) for p in found], products=found)
-        if self.intent in ORDER_INTENTS and not self.order_ref():
+        if self.intent in ORDER_INTENTS and not self.order_ref() and self.pred.confidence >= 0.5:
             return self.ask_order()
         if self.intent == "out_of_scope" and not _about_the_shop(self.message):
             return self.done(say("out_of_scope", self.lang), "declined", unanswered=self.message)
@@ -479,8 +488,17 @@ class _Turn:
             return None
         best = hits[0]
         need = self.bot.kb_threshold
-        if best.entry.intent and best.entry.intent != self.intent and self.pred.confidence >= 0.5:
-            need += 0.15  # an answer about something else than what was asked needs more evidence
+        sure = self.pred.confidence >= 0.7
+        if (
+            sure
+            and best.entry.intent == self.intent
+            and self.bot.knowledge.count(self.intent, self.lang) == 1
+        ):
+            # the intent model is sure of the topic and the shop has one answer on it (its invoice
+            # rules, say): the wording only has to be near it
+            need *= 0.5
+        elif self.pred.confidence < 0.5 or (best.entry.intent and best.entry.intent != self.intent):
+            need += 0.15  # unsure what is asked, or an answer about something else: more evidence
         return best if best.score >= need else None
 
     def answer_from(self, hit: Retrieved) -> Reply:
@@ -515,7 +533,8 @@ class _Turn:
                 order_id=order_id,
                 phone_tail=tail,
             )
-        order = self.tools.find_order(self.customer_id, order_id, tail)
+        day = self.entities.dates[0] if self.entities.dates and not order_id else None
+        order = self.tools.find_order(self.customer_id, order_id, tail, day)
         if order is None:
             return self.done(say("order_not_found", self.lang), "asked", pending=self.intent)
         src = self.order_source(order)
@@ -651,6 +670,11 @@ class _Turn:
 
 _REFUND_PROGRESS = re.compile(
     r"到账|退款进度|退到哪|钱.*(?:退|回)|什么时候退|多久.*退|退款.*(?:没|还没|多久|几时)|refund (?:status|progress)|my refund|money back yet|when will (?:i|the rest)|get (?:my )?money back"
+)
+# A pre-sale question that asks what to buy (rather than about the shop: "can I become an agent").
+_ASKS_FOR_ADVICE = re.compile(
+    r"推荐|送|礼|哪个|哪款|哪种|适合|买什么|买点|买啥|有什么好|好吃|怎么选|比较|区别|"
+    r"recommend|suggest|gift|present|which|what should|best|good for|ideas?\b|compare|differen"
 )
 _SHOP_WORDS = re.compile(
     r"你们|贵店|店里|店铺|商家|老板|掌柜|\byour (?:shop|store|company|farm)\b|\bdo you\b|\bare you\b|\byou guys\b"

@@ -82,6 +82,10 @@ class KnowledgeBase:
     def __len__(self) -> int:
         return len(self.entries_)
 
+    def count(self, intent: str | None, language: str) -> int:
+        """How many entries answer *intent* in *language*."""
+        return sum(1 for e in self.entries_ if e.intent == intent and e.language in (language, "any"))
+
     def search(self, text: str, language: str | None = None, k: int = 3) -> list[Retrieved]:
         """The *k* entries whose questions are most like *text* (in *language*, when given)."""
         if not hasattr(self, "entries_"):
