@@ -114,7 +114,7 @@ def grounded(reply: dict[str, Any], question: str) -> bool:
     return not ungrounded_tokens(reply["text"], Draft(question, "", sources, reply["language"]))
 
 
-def run(limit: int | None, semantic: bool, dump: Path | None = None) -> dict[str, Any]:
+def run(limit: int | None, semantic: bool, dump: Path | None = None, tuning: bool = True) -> dict[str, Any]:
     from shopmind.assistant.intents import IntentClassifier, load_seed
 
     rows = load_eval(limit)
@@ -135,13 +135,17 @@ def run(limit: int | None, semantic: bool, dump: Path | None = None) -> dict[str
                     labels.append(r["intent"])
         embedder = QueryEmbedder() if semantic else None
         vectors = embedding_cache(engine.workdir, embedder).embed(texts) if embedder else None
+        untuned = {"C": 10.0, "oos_threshold": 0.0, "cv_accuracy": float("nan")}
         tuned = {
-            "shopmind": tune("shopmind", texts, labels, vectors, embedder),
-            "tfidf-lr": tune("plain", texts, labels, None, None),
+            "shopmind": tune("shopmind", texts, labels, vectors, embedder) if tuning else untuned,
+            "tfidf-lr": tune("plain", texts, labels, None, None) if tuning else untuned,
         }
         print(f"tuned: {tuned}", file=sys.stderr)
         model = IntentClassifier(
-            C=tuned["shopmind"]["C"], oos_threshold=tuned["shopmind"]["oos_threshold"], embedder=embedder
+            C=tuned["shopmind"]["C"],
+            oos_threshold=tuned["shopmind"]["oos_threshold"],
+            embedder=embedder,
+            dialect={},  # the shop's (empty) dialect additions: the desk keeps this model
         ).fit(texts, labels, vectors)
         engine.app.registry.save(engine.shop_id, "assistant", model, metrics={"tuned": tuned["shopmind"]})
         engine.desk.invalidate()
@@ -164,7 +168,11 @@ def run(limit: int | None, semantic: bool, dump: Path | None = None) -> dict[str
             text = text.replace("{phone_tail}", str(phones[customer])[-4:])
             reply = engine.desk.chat(text, None, customer, None, "eval")["reply"]
             results.append((row, text, reply))
-        base_pred = [p.intent for p in baseline.predict([t for _, t, _ in results])]
+        # intent accuracy compares the classifiers alone, on the same texts; the dialogue's own
+        # intent (after its context rules) is reported beside it
+        sent = [t for _, t, _ in results]
+        base_pred = [p.intent for p in baseline.predict(sent)]
+        ours_pred = [p.intent for p in model.predict(sent)]
         sm.close()
     if dump is not None:  # every message with what happened, for error analysis
         with dump.open("w", encoding="utf-8") as f:
@@ -186,11 +194,12 @@ def run(limit: int | None, semantic: bool, dump: Path | None = None) -> dict[str
                     rep["text"],
                 ]
                 f.write("\t".join(c.replace("\t", " ").replace("\n", " ") for c in map(str, cells)) + "\n")
-    return summarise(results, base_pred, tuned, len(texts))
+    return summarise(results, ours_pred, base_pred, tuned, len(texts))
 
 
 def summarise(
     results: list[tuple[dict[str, str], str, dict[str, Any]]],
+    ours: list[str],
     base_pred: list[str],
     tuned: dict[str, dict[str, float]],
     n_train: int,
@@ -209,7 +218,7 @@ def summarise(
         other = [p for p, (r, _, _) in zip(pred, results, strict=True) if r["intent"] != "out_of_scope"]
         return round(sum(p == "out_of_scope" for p in other) / len(other), 4)
 
-    ours = [str(rep["intent"]) for _, _, rep in results]
+    dialogue = [str(rep["intent"]) for _, _, rep in results]
     answered = [(r, t, rep) for r, t, rep in results if rep["outcome"] == "answered"]
     handed = [r for r, _, rep in results if rep["outcome"] == "handoff"]
     need_person = [rep for r, _, rep in results if r["handoff"] == "1"]
@@ -228,10 +237,13 @@ def summarise(
                 ok += any(i.startswith(kind + ":") for i in ids)
         return round(ok / len(rows), 4)
 
-    by_variant: dict[str, float] = {}
-    for variant in sorted({r["variant"] for r, _, _ in results}):
-        idx = [i for i, (r, _, _) in enumerate(results) if r["variant"] == variant]
-        by_variant[variant] = round(sum(ours[i] == results[i][0]["intent"] for i in idx) / len(idx), 4)
+    def by_variant(pred: list[str]) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for variant in sorted({r["variant"] for r, _, _ in results}):
+            idx = [i for i, (r, _, _) in enumerate(results) if r["variant"] == variant]
+            out[variant] = round(sum(pred[i] == results[i][0]["intent"] for i in idx) / len(idx), 4)
+        return out
+
     ours_row = {
         "system": "shopmind",
         "intent_accuracy": acc(ours),
@@ -239,6 +251,7 @@ def summarise(
         "intent_accuracy_en": acc(ours, "en"),
         "oos_recall": oos_recall(ours),
         "false_oos_rate": oos_false(ours),
+        "dialogue_intent_accuracy": acc(dialogue),
         "groundedness": round(sum(grounded(rep, t) for _, t, rep in answered) / max(1, len(answered)), 4),
         "unanswerable_not_answered": round(
             sum(rep["outcome"] != "answered" for rep in unanswerable) / max(1, len(unanswerable)), 4
@@ -251,7 +264,7 @@ def summarise(
         "order_cited": cites("order"),
         "product_cited": cites("product"),
         "answered_rate": round(len(answered) / len(results), 4),
-        "accuracy_by_variant": by_variant,
+        "accuracy_by_variant": by_variant(ours),
         "tuned": tuned["shopmind"],
     }
     base_row = {
@@ -261,6 +274,7 @@ def summarise(
         "intent_accuracy_en": acc(base_pred, "en"),
         "oos_recall": oos_recall(base_pred),
         "false_oos_rate": oos_false(base_pred),
+        "accuracy_by_variant": by_variant(base_pred),
         "tuned": tuned["tfidf-lr"],
     }
     confusions = Counter(
@@ -316,7 +330,12 @@ def print_table(out: dict[str, Any]) -> None:
         f"\nshopmind cites the right FAQ entry for {ours['faq_cited']}, the order for {ours['order_cited']}, "
         f"a product for {ours['product_cited']} of those messages; answered {ours['answered_rate']}."
     )
-    print("accuracy by variant: " + ", ".join(f"{k} {v:.3f}" for k, v in ours["accuracy_by_variant"].items()))
+    for row in out["rows"]:
+        by = row["accuracy_by_variant"]
+        print(f"{row['system']} accuracy by variant: " + ", ".join(f"{k} {v:.3f}" for k, v in by.items()))
+    print(
+        f"shopmind's dialogue (context rules on top of the classifier): {ours['dialogue_intent_accuracy']:.3f}"
+    )
     print(
         "tuned (5-fold CV on the training data): "
         + "; ".join(f"{r['system']} {r['tuned']}" for r in out["rows"])
@@ -333,13 +352,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-semantic", action="store_true", help="Intent model without sentence embeddings."
     )
+    parser.add_argument(
+        "--no-tune",
+        action="store_true",
+        help="Skip the cross-validation (both use C=10, no floor): smoke runs.",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help=f"JSON output (default {RESULTS}).")
     parser.add_argument(
         "--dump", type=Path, default=None, help="Also write every message and reply to this TSV."
     )
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    result = run(args.limit, not args.no_semantic, args.dump)
+    result = run(args.limit, not args.no_semantic, args.dump, not args.no_tune)
     out = {
         "benchmark": "assistant_eval",
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

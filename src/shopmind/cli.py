@@ -547,9 +547,9 @@ def chat_cmd(
 
     def human() -> None:
         reply = result["reply"]
-        out.print(reply["text"])
+        out.print(reply["text"], markup=False)
         for src in reply["sources"]:
-            out.print(f"[dim]source {src['id']}: {src['title']}[/]")
+            out.print(f"source {src['id']}: {src['title']}", style="dim", markup=False)
         note = f"intent {reply['intent']} ({reply['confidence']:.2f}), {reply['outcome']}"
         if result["ticket_id"]:
             note += f", handed to a person (ticket {result['ticket_id']})"

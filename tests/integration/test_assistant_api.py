@@ -269,3 +269,15 @@ def test_llm_phrasing_through_an_openai_compatible_server(shop: tuple[Shopmind, 
         assert out["sources"][0]["id"] == "faq:invoice-zh"
     finally:
         server.shutdown()
+
+
+def test_phone_numbers_typed_in_chat_are_stored_masked(shop: tuple[Shopmind, Any]) -> None:
+    sm, store = shop
+    order = _order(store, "shipped")
+    phone = str(store.customers.set_index("customer_id").loc[order["customer_id"], "phone"])
+    desk = sm.engine("farm").desk
+    out = desk.chat(f"我的快递到哪了，手机{phone}", None, order["customer_id"])
+    assert out["reply"]["outcome"] == "answered"  # the full number served as the phone tail
+    stored = desk.messages(out["conversation_id"], order["customer_id"])["messages"][0]["text"]
+    assert phone not in stored
+    assert phone[:3] + "****" + phone[-4:] in stored

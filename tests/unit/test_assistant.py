@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -88,7 +89,9 @@ def test_return_policy_per_order() -> None:
     delivered = NOW - dt.timedelta(days=2)
     ok = p.decide({"status": "delivered", "delivered_at": delivered}, [TEA], NOW)
     assert ok.kind == "no_reason"
-    assert ok.deadline == delivered + dt.timedelta(days=7)
+    # seven whole days after the day of delivery, in the shop's time: delivered on the 8th (20:00 in
+    # Shanghai), returns are open until the end of the 15th
+    assert ok.deadline == dt.datetime(2026, 11, 15, 23, 59, 59, tzinfo=ZoneInfo("Asia/Shanghai"))
     fresh = p.decide({"status": "delivered", "delivered_at": NOW - dt.timedelta(hours=10)}, [TEA, FRESH], NOW)
     assert fresh.kind == "quality_only"
     assert fresh.fresh_items == ("赣南脐橙",)
@@ -100,6 +103,9 @@ def test_return_policy_per_order() -> None:
     )
     assert p.decide({"status": "shipped", "delivered_at": None}, [TEA], NOW).kind == "not_delivered"
     assert p.decide({"status": "paid"}, [TEA], NOW).kind == "cancel"
+    assert p.decide({"status": "created"}, [TEA], NOW).kind == "cancel_unpaid"  # nothing to refund
+    # delivered without a delivery time: nothing to count from (not "still on its way")
+    assert p.decide({"status": "completed", "delivered_at": None}, [TEA], NOW).kind == "no_delivery_time"
     assert p.decide({"status": "refunded"}, [TEA], NOW).kind == "closed"
     # a short shelf life makes a product perishable whatever its category
     assert ReturnPolicy(fresh_shelf_life_days=15).is_fresh({"category": "干货", "shelf_life_days": 7})
@@ -366,3 +372,22 @@ def test_out_of_scope_is_declined_politely() -> None:
     assert r.intent == "out_of_scope"
     assert r.outcome == "declined"
     assert not r.sources
+
+
+def test_an_order_pattern_with_groups_still_gives_whole_order_numbers() -> None:
+    e = extract_entities("订单 SO2026030500 到哪了", dt.date(2026, 11, 2), r"(so|jd)(\d{10})")
+    assert e.order_ids == ("SO2026030500",)
+
+
+def test_a_new_reference_wins_over_the_remembered_order() -> None:
+    first, second = talk(["订单O0000001到哪了", "那我5天前下的那单呢？尾号1111"])
+    assert "O0000001" in first.text
+    assert second.outcome == "answered"
+    assert "O0000002" in second.text
+
+
+def test_a_bare_tracking_or_order_number_keeps_the_conversations_language() -> None:
+    _, reply = talk(["我的快递到哪了", "O0000001"])
+    assert reply.language == "zh"
+    _, reply = talk(["where is my parcel?", "O0000001"])
+    assert reply.language == "en"

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from shopmind.assistant.dialogue import ASPECTS, Assistant, OrderView, ProductFacts, Reply, return_policy_text
 from shopmind.assistant.entities import DEFAULT_ORDER_PATTERN
@@ -100,6 +101,14 @@ def embedding_cache(workdir: Path | None, embedder: QueryEmbedder) -> EmbeddingC
         path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shipped, path)
     return EmbeddingCache(path, embedder)
+
+
+_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+
+
+def mask_phones(text: str) -> str:
+    """Mobile numbers with the middle four digits hidden: 13812345678 -> 138****5678."""
+    return _MOBILE.sub(r"\1****\2", text)
 
 
 def load_settings(workdir: Path) -> dict[str, Any]:
@@ -250,11 +259,8 @@ def product_words(text: str) -> str:
 class _StoreTools:
     """:class:`~shopmind.assistant.dialogue.ShopTools` over the store and the shop's models."""
 
-    def __init__(
-        self, engine: Engine, policy: ReturnPolicy, normalize: Callable[[str], str], timezone: str
-    ) -> None:
+    def __init__(self, engine: Engine, normalize: Callable[[str], str], timezone: str) -> None:
         self.engine = engine
-        self.policy = policy
         self.normalize = normalize
         self.timezone = timezone
 
@@ -330,6 +336,13 @@ class _StoreTools:
             )
         }
         oos = self.engine.out_of_stock()
+        inv = t.inventory
+        stocked = {  # products with an inventory row: only those have a known stock
+            r["sku"]
+            for r in self.engine.data.execute(
+                select(inv.c.sku).where(inv.c.shop_id == self.engine.shop_id, inv.c.sku.in_(list(skus)))
+            )
+        }
         out = []
         for sku in skus:
             r = rows.get(sku)
@@ -349,7 +362,7 @@ class _StoreTools:
                     shelf_life_days=r.get("shelf_life_days"),
                     certifications=tuple(r.get("certifications") or ()),
                     harvest_months=tuple(r.get("harvest_months") or ()),
-                    in_stock=sku not in oos,
+                    in_stock=(sku not in oos) if sku in stocked else None,
                     description=r.get("description"),
                     description_en=r.get("description_en"),
                 )
@@ -451,8 +464,9 @@ class ServiceDesk:
     def assistant(self) -> Assistant:
         """The shop's assistant, rebuilt when the FAQ, the settings or the intent model change."""
         now = time.monotonic()
-        if self._assistant is not None and now - self._checked < _CHECK_S:
-            return self._assistant
+        current = self._assistant  # read once: invalidate() may clear it meanwhile
+        if current is not None and now - self._checked < _CHECK_S:
+            return current
         self._checked = now
         stamp = self._faq_stamp()
         promoted = self.engine.app.registry.promoted(self.engine.shop_id, "assistant")
@@ -464,7 +478,7 @@ class ServiceDesk:
         )
         with self._lock:
             if self._assistant is not None and stamp == self._stamp:
-                return self._assistant
+                return self._assistant  # under the lock: invalidate() waits
             s = self.settings
             try:
                 intents: IntentClassifier = self.engine.model("assistant")
@@ -473,7 +487,7 @@ class ServiceDesk:
                 intents = train_assistant(
                     self.engine.data, s["dialect"], self._semantic, self.engine.workdir
                 )[0]
-            if intents.dialect != s["dialect"]:
+            if (intents.dialect or {}) != s["dialect"]:
                 intents = train_assistant(
                     self.engine.data, s["dialect"], self._semantic, self.engine.workdir
                 )[0]
@@ -570,7 +584,7 @@ class ServiceDesk:
         bot = self.assistant()
         reply = bot.reply(
             text,
-            _StoreTools(self.engine, bot.policy, bot.intents.normalizer_.normalize, str(bot.tz)),
+            _StoreTools(self.engine, bot.intents.normalizer_.normalize, str(bot.tz)),
             conv.get("state") or {},
             conv.get("customer_id"),
             lang,
@@ -581,6 +595,7 @@ class ServiceDesk:
             # a person has the conversation: the assistant still answers what it can answer
             # from its sources, and otherwise tells the customer the person will reply
             status = conv["status"]
+            self._reopen(cid, now)  # the customer wrote again: the ticket is back in the queue
             if reply.outcome not in ("answered", "small_talk"):
                 reply = replace(
                     reply, text=say("waiting_human", reply.language), outcome="waiting", sources=()
@@ -665,27 +680,35 @@ class ServiceDesk:
         sources: list[dict[str, str]] | None = None,
     ) -> int:
         m = t.chat_messages
-        with self.engine.app.store.begin() as conn:
-            last = conn.execute(
-                select(func.max(m.c.seq)).where(
-                    m.c.shop_id == self.engine.shop_id, m.c.conversation_id == cid
-                )
-            ).scalar()
-            seq = int(last or 0) + 1
-            conn.execute(
-                m.insert().values(
-                    shop_id=self.engine.shop_id,
-                    conversation_id=cid,
-                    seq=seq,
-                    role=role,
-                    text=text,
-                    intent=intent,
-                    confidence=confidence,
-                    outcome=outcome,
-                    sources=sources,
-                    ts=now,
-                )
-            )
+        if role == "customer":
+            text = mask_phones(text)  # the number has done its job; staff reading chats need not see it
+        for attempt in range(5):
+            try:
+                with self.engine.app.store.begin() as conn:
+                    last = conn.execute(
+                        select(func.max(m.c.seq)).where(
+                            m.c.shop_id == self.engine.shop_id, m.c.conversation_id == cid
+                        )
+                    ).scalar()
+                    seq = int(last or 0) + 1
+                    conn.execute(
+                        m.insert().values(
+                            shop_id=self.engine.shop_id,
+                            conversation_id=cid,
+                            seq=seq,
+                            role=role,
+                            text=text,
+                            intent=intent,
+                            confidence=confidence,
+                            outcome=outcome,
+                            sources=sources,
+                            ts=now,
+                        )
+                    )
+                break
+            except IntegrityError:  # a person's reply took the same number at the same moment
+                if attempt == 4:
+                    raise
         return seq
 
     def messages(
@@ -715,6 +738,17 @@ class ServiceDesk:
         }
 
     # -- hand-off ---------------------------------------------------------------------------------
+    def _reopen(self, cid: str, now: dt.datetime) -> None:
+        h = t.handoff_tickets
+        with self.engine.app.store.begin() as conn:
+            conn.execute(
+                update(h)
+                .where(
+                    h.c.shop_id == self.engine.shop_id, h.c.conversation_id == cid, h.c.status == "answered"
+                )
+                .values(status="open", updated_at=now)
+            )
+
     def _open_ticket(self, cid: str, reason: str, question: str, now: dt.datetime) -> str:
         h = t.handoff_tickets
         existing = self.engine.data.execute(
@@ -732,7 +766,7 @@ class ServiceDesk:
                     "ticket_id": ticket_id,
                     "conversation_id": cid,
                     "reason": reason,
-                    "question": question,
+                    "question": mask_phones(question),
                     "status": "open",
                     "created_at": now,
                     "updated_at": now,
@@ -743,6 +777,7 @@ class ServiceDesk:
 
     def tickets(self, status: str | None = "open", limit: int = 50) -> list[dict[str, Any]]:
         """Hand-off tickets, oldest waiting first, each with its conversation's transcript."""
+        self._maybe_purge()  # also when no customer chats: the console reads the queue
         h = t.handoff_tickets
         stmt = select(h).where(h.c.shop_id == self.engine.shop_id)
         if status:

@@ -174,6 +174,13 @@ class ProductFacts:
     description: str | None = None
     description_en: str | None = None
 
+    def money(self) -> str:
+        if self.price is None:
+            return ""
+        return (
+            f"¥{self.price:g}" if self.currency in ("CNY", "RMB", "") else f"{self.price:g} {self.currency}"
+        )
+
     def name(self, language: str) -> str:
         return (self.title_en or self.title) if language == "en" else self.title
 
@@ -182,7 +189,7 @@ class ProductFacts:
         zh = language == "zh"
         name = self.name(language)
         if aspect == "price" and self.price is not None:
-            return f"{name}：¥{self.price:g}" if zh else f"{name}: ¥{self.price:g}"
+            return f"{name}：{self.money()}" if zh else f"{name}: {self.money()}"
         if aspect == "origin" and self.origin:
             return f"{name} 产自{self.origin}" if zh else f"{name} comes from {self.origin}"
         if aspect == "shelf_life" and self.shelf_life_days:
@@ -238,8 +245,6 @@ class OrderView:
     carrier: str | None = None
     tracking_number: str | None = None
     total_amount: float | None = None
-    # for the return policy: status, delivered_at
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 class ShopTools(Protocol):
@@ -354,8 +359,10 @@ class Assistant:
                 entities = replace(entities, phone_tail=re.sub(r"\D", "", normalised))
             if pred.intent in ("out_of_scope", "greeting") or pred.confidence < 0.5:
                 pred = IntentPrediction(pending, max(pred.confidence, 0.5), pred.ranked)
-        elif entities.order_ids and pred.intent in ("out_of_scope", "greeting"):
-            pred = IntentPrediction("order_status", 0.5, pred.ranked)
+        elif (entities.order_ids or entities.phone_tail) and pred.intent in ("out_of_scope", "greeting"):
+            # "那我昨天那单呢？尾号1234": an order reference continues the conversation's order question
+            last = state.get("intent")
+            pred = IntentPrediction(last if last in ORDER_INTENTS else "order_status", 0.5, pred.ranked)
         return pred, entities
 
     def reply(
@@ -377,6 +384,7 @@ class Assistant:
         failed = reply.outcome in ("declined",) or (reply.outcome == "asked" and state.get("pending"))
         new_state = dict(reply.state)
         new_state["language"] = lang
+        new_state["intent"] = reply.intent
         new_state["failures"] = state.get("failures", 0) + 1 if failed else 0
         if failed and new_state["failures"] >= self.handoff_failures and reply.outcome == "asked":
             return turn.handoff("failures", "handoff_failures")
@@ -469,10 +477,7 @@ class _Turn:
         ):
             found = self.tools.recommend(self.customer_id, self.message, self.lang, 3)
             if found:
-                lines = [
-                    f"{p.name(self.lang)} ¥{p.price:g}" if p.price is not None else p.name(self.lang)
-                    for p in found
-                ]
+                lines = [f"{p.name(self.lang)} {p.money()}".strip() for p in found]
                 text = say("recommend", self.lang) + ("；" if self.lang == "zh" else "; ").join(lines)
                 return self.done(text, "answered", [p.source(self.lang) for p in found], products=found)
         if self.intent in ORDER_INTENTS and not self.order_ref() and self.pred.confidence >= 0.5:
@@ -522,8 +527,12 @@ class _Turn:
         if not self.order_ref():
             return None  # general question first (knowledge base), then ask for the order
         # what this message says, completed by what the conversation already told us
-        order_id = self.entities.order_ids[0] if self.entities.order_ids else self.state.get("order_id")
-        tail = self.entities.phone_tail or self.state.get("phone_tail")
+        order_id = self.entities.order_ids[0] if self.entities.order_ids else None
+        tail = self.entities.phone_tail
+        if order_id is None and not self.entities.dates:
+            # "can I return it?": the order this conversation is about (a date names another one)
+            order_id = self.state.get("order_id")
+        tail = tail or self.state.get("phone_tail")
         if self.customer_id is None and not (order_id and tail):
             # anonymous: both the order number and the phone tail; remember what we have
             return self.done(
@@ -618,7 +627,7 @@ class _Turn:
             return self.done(text, "answered", sources, **remember)
         p = self.bot.policy
         row = {"status": order.status, "delivered_at": order.delivered_at}
-        d = p.decide(row, order.products, self.now)
+        d = p.decide(row, order.products, self.now, str(self.bot.tz))
         lang = self.lang
         # the source carries this order's dates too, so that every date in the answer is in a source
         facts = (
@@ -636,6 +645,9 @@ class _Turn:
             "status": STATUS[lang].get(order.status, order.status),
         }
         kind = "expired_fresh" if d.kind == "expired" and d.fresh_items else d.kind
+        if kind == "no_delivery_time":
+            reply = self.handoff("action", "return_no_delivery_time", [src], **fields)
+            return replace(reply, state={**reply.state, **remember})
         return self.done(say(f"return_{kind}", lang, **fields), "answered", [src, policy_src], **remember)
 
     # -- products -------------------------------------------------------------------------------
@@ -691,7 +703,8 @@ def _language_of(message: str, previous: str | None) -> str:
     """The message's language; a message of only numbers and order ids keeps the conversation's."""
     if detect_language(message) == "zh":
         return "zh"
-    words = [w for w in re.findall(r"[A-Za-z]+", message) if len(w) > 1]
+    # order and tracking numbers (JD20261101001, SF1400…) are no English
+    words = [w for w in re.findall(r"[A-Za-z]+(?![A-Za-z]*\d)", message) if len(w) > 1]
     if not words and previous in ("zh", "en"):
         return str(previous)
     return "en"

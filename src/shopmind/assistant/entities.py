@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 __all__ = ["DEFAULT_ORDER_PATTERN", "Entities", "extract_entities"]
 
@@ -74,7 +74,6 @@ class Entities:
     phones: tuple[str, ...] = ()
     phone_tail: str | None = None
     dates: tuple[dt.date, ...] = ()
-    products: tuple[str, ...] = field(default=())  # skus, filled in by the catalog matcher
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -82,7 +81,6 @@ class Entities:
             "phones": [p[:3] + "****" + p[-4:] for p in self.phones],
             "phone_tail": self.phone_tail,
             "dates": [d.isoformat() for d in self.dates],
-            "products": list(self.products),
         }
 
 
@@ -115,7 +113,7 @@ def extract_entities(text: str, today: dt.date, order_pattern: str = DEFAULT_ORD
     for n in _DAYS_AGO.findall(rest):
         dates.append(today - dt.timedelta(days=int(n)))
     pattern = re.compile(rf"(?<![a-z0-9])(?:{order_pattern})(?![a-z0-9])", re.IGNORECASE)
-    orders = tuple(dict.fromkeys(m.upper() for m in pattern.findall(rest)))
+    orders = tuple(dict.fromkeys(m.group(0).upper() for m in pattern.finditer(rest)))
     return Entities(orders, phones, tail, tuple(dict.fromkeys(dates)))
 
 

@@ -99,6 +99,17 @@ class _Terms:
         return self.analyzer.document_terms(text)
 
 
+def text_features() -> FeatureUnion:
+    """TF-IDF of the search analyzer's terms and of character 2-4-grams (each block L2-normalised):
+    the text features of intents, the knowledge base and the clustering of questions."""
+    return FeatureUnion(
+        [
+            ("terms", TfidfVectorizer(analyzer=_Terms(), sublinear_tf=True)),
+            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True)),
+        ]
+    )
+
+
 class IntentClassifier:
     """Which of :data:`INTENTS` a message expresses.
 
@@ -136,12 +147,7 @@ class IntentClassifier:
     def _vectorizer(self) -> Any:
         if self.features == "plain":
             return TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True)
-        return FeatureUnion(
-            [
-                ("terms", TfidfVectorizer(analyzer=_Terms(), sublinear_tf=True)),
-                ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True)),
-            ]
-        )
+        return text_features()
 
     def _prepare(self, texts: Sequence[str]) -> list[str]:
         if self.features == "plain":

@@ -13,10 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import FeatureUnion
 
-from shopmind.assistant.intents import _Terms
+from shopmind.assistant.intents import text_features
 from shopmind.assistant.text import Normalizer
 from shopmind.errors import NotFittedError
 
@@ -69,12 +67,7 @@ class KnowledgeBase:
         self.owner_ = np.asarray(owner, dtype=np.int64)
         self.vectorizer_: Any = None
         if texts:
-            self.vectorizer_ = FeatureUnion(
-                [
-                    ("terms", TfidfVectorizer(analyzer=_Terms(), sublinear_tf=True)),
-                    ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True)),
-                ]
-            )
+            self.vectorizer_ = text_features()
             self.vectorizer_.fit([*texts, *(self.normalizer_.normalize(b) for b in background)])
             self.matrix_ = self.vectorizer_.transform(texts)
         return self

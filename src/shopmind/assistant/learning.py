@@ -13,10 +13,8 @@ from typing import Any
 
 import numpy as np
 from sklearn.cluster import AgglomerativeClustering
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import FeatureUnion
 
-from shopmind.assistant.intents import _Terms, load_seed
+from shopmind.assistant.intents import load_seed, text_features
 from shopmind.assistant.text import Normalizer, detect_language
 
 __all__ = ["QuestionCluster", "cluster_questions"]
@@ -71,12 +69,7 @@ def cluster_questions(
             labels = np.zeros(1, dtype=np.int64)
             x = None
         else:
-            vec = FeatureUnion(
-                [
-                    ("terms", TfidfVectorizer(analyzer=_Terms(), sublinear_tf=True)),
-                    ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True)),
-                ]
-            )
+            vec = text_features()
             # term weights from the intent seed set too: words every question has weigh little
             vec.fit([*texts, *(norm.normalize(b) for b in background)])
             x = vec.transform(texts).toarray() / np.sqrt(2.0)

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 __all__ = ["ReturnDecision", "ReturnPolicy"]
 
@@ -19,7 +20,7 @@ __all__ = ["ReturnDecision", "ReturnPolicy"]
 class ReturnDecision:
     """What the customer may do with an order."""
 
-    kind: str  # no_reason, quality_only, not_delivered, expired, closed, cancel
+    kind: str  # no_reason, quality_only, not_delivered, no_delivery_time, expired, closed, cancel(_unpaid)
     deadline: dt.datetime | None  # until when (UTC)
     fresh_items: tuple[str, ...]  # titles of perishable items in the order
     days: int
@@ -53,9 +54,18 @@ class ReturnPolicy:
         return top in self.fresh_categories or (life is not None and 0 < life <= self.fresh_shelf_life_days)
 
     def decide(
-        self, order: Mapping[str, Any], products: Sequence[Mapping[str, Any]], now: dt.datetime
+        self,
+        order: Mapping[str, Any],
+        products: Sequence[Mapping[str, Any]],
+        now: dt.datetime,
+        timezone: str = "Asia/Shanghai",
     ) -> ReturnDecision:
-        """What *order* (a row of ``orders``) with its *products* (rows of ``products``) allows at *now*."""
+        """What *order* (a row of ``orders``) with its *products* (rows of ``products``) allows at *now*.
+
+        The no-reason period counts whole days in the shop's *timezone* from the day after delivery
+        (as China's rule does): delivered on the 1st with 7 days, returns are open until the end of
+        the 8th.
+        """
         fresh = tuple(str(p.get("title") or p.get("sku")) for p in products if self.is_fresh(p))
         status = order.get("status")
 
@@ -64,13 +74,17 @@ class ReturnPolicy:
 
         if status in ("returned", "refunded", "cancelled"):
             return decision("closed")
-        if status in ("created", "paid"):
+        if status == "created":
+            return decision("cancel_unpaid")
+        if status == "paid":
             return decision("cancel")  # not shipped: cancel instead of return
         delivered = order.get("delivered_at")
         if delivered is None:
-            return decision("not_delivered")
+            # delivered or completed without a delivery time: nothing to count from
+            return decision("no_delivery_time" if status in ("delivered", "completed") else "not_delivered")
         if fresh:
             deadline = delivered + dt.timedelta(hours=self.fresh_return_hours)
             return decision("quality_only" if now <= deadline else "expired", deadline)
-        deadline = delivered + dt.timedelta(days=self.return_days)
+        local = delivered.astimezone(ZoneInfo(timezone)).date() + dt.timedelta(days=self.return_days + 1)
+        deadline = dt.datetime.combine(local, dt.time(), ZoneInfo(timezone)) - dt.timedelta(seconds=1)
         return decision("no_reason" if now <= deadline else "expired", deadline)

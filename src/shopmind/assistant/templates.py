@@ -100,6 +100,15 @@ _T: dict[str, dict[str, str]] = {
         "en": "Order {order_id} has not been shipped yet, so you can cancel it on the order page and the "
         "payment goes back the way you paid.",
     },
+    "return_cancel_unpaid": {
+        "zh": "订单 {order_id} 还没有付款，不需要退货，在订单页取消即可。",
+        "en": "Order {order_id} has not been paid yet, so there is nothing to return: cancel it on the order page.",
+    },
+    "return_no_delivery_time": {
+        "zh": "订单 {order_id} 显示{status}，但没有签收时间记录，无法计算退货期限，已为您转人工核实。",
+        "en": "Order {order_id} is {status}, but its delivery time is not on record, so I can't work out the "
+        "return period; I've passed this to a person to check.",
+    },
     "return_closed": {
         "zh": "订单 {order_id} 当前状态为{status}，无需再次申请。",
         "en": "Order {order_id} is already {status}; there is nothing more to apply for.",

@@ -271,7 +271,7 @@ def ungrounded_tokens(text: str, draft: Draft) -> list[str]:
 
     Checked are numbers (``48``, ``26.9``, each part of ``2026-03-05``) and latin words with digits,
     which include order ids (``SO20260305001``) and models (``X200``, ``500g``). Grounded means found
-    in the draft's answer, question or sources, compared after NFKC folding (full-width digits) and
+    in the draft's answer or sources (not in the customer's question), compared after NFKC folding (full-width digits) and
     lower-casing, with numbers compared by value (``26.90`` == ``26.9``, ``05`` == ``5``,
     ``1,299`` == ``1299``, ``5th`` == ``5``).
 
@@ -293,7 +293,8 @@ def ungrounded_tokens(text: str, draft: Draft) -> list[str]:
     written in words (Chinese numerals such as 三天, English "three days") and product names without
     digits are out of scope; the system prompt asks the model to keep them.
     """
-    grounded = _fold("\n".join((draft.answer, draft.question, *draft.sources)))
+    # the customer's own message is not a source: "my 500 yuan refund" does not make 500 a fact
+    grounded = _fold("\n".join((draft.answer, *draft.sources)))
     known = {_number_key(n) for n in _NUMBER.findall(grounded)}  # numbers inside codes count too
     for variant in (grounded, _GAP.sub("", grounded)):
         known.update(k for t in _TOKEN.findall(variant) if (k := _key(t)) is not None)
