@@ -101,6 +101,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     assert len(orders), "the demo store has shipped orders"
     order = orders.iloc[0]
     customer_id, order_id = str(order["customer_id"]), str(order["order_id"])
+    # the shop proves who is signed in: its server signs the customer id for the widget tag
+    engine.desk.save_settings({"require_customer_token": True})
+    token = engine.desk.customer_token(customer_id)
 
     pages = base / "shop"
     pages.mkdir()
@@ -115,6 +118,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
                         key=k,
                         lang=lang,
                         customer=customer_id,
+                        token=token,
                         title=UI[lang]["title"],
                     )
                     (pages / f"{name}-{lang}.html").write_text(html, encoding="utf-8")
@@ -206,6 +210,8 @@ def test_order_question_is_answered_with_its_source_and_survives_a_reload(
     assert resp.value.request.all_headers()["origin"] == live.shop
     assert resp.value.all_headers()["access-control-allow-origin"] in ("*", live.shop)
     assert resp.value.json()["reply"]["sources"], resp.value.json()
+    # answered only because the widget sent the shop's signature of the customer id
+    assert resp.value.request.post_data_json["customer_token"]
 
     expect(dialog.locator("[data-role=customer]").last).to_have_text(question)
     answer = dialog.locator("[data-role=assistant]").last

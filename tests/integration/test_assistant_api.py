@@ -5,6 +5,8 @@ settings, retention, and the optional LLM phrasing against a local OpenAI-compat
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import json
 import threading
 from collections.abc import Iterator
@@ -281,3 +283,31 @@ def test_phone_numbers_typed_in_chat_are_stored_masked(shop: tuple[Shopmind, Any
     stored = desk.messages(out["conversation_id"], order["customer_id"])["messages"][0]["text"]
     assert phone not in stored
     assert phone[:3] + "****" + phone[-4:] in stored
+
+
+def test_a_required_customer_token_proves_the_customer(shop: tuple[Shopmind, Any]) -> None:
+    sm, store = shop
+    c = client_for(sm)
+    owner = auth(sm.create_api_key("farm", "o5", "owner")[1])
+    widget = auth(sm.create_api_key("farm", "w5", "service")[1])
+    order = _order(store, "shipped")
+    ask = {"message": f"订单{order['order_id']}到哪了", "customer_id": order["customer_id"]}
+    key = c.get("/v1/assistant/token-key", headers=owner).json()["key"]
+    assert c.get("/v1/assistant/token-key", headers=widget).status_code == 403  # the page never sees it
+    token = hmac.new(key.encode(), order["customer_id"].encode(), hashlib.sha256).hexdigest()
+    assert (
+        c.put("/v1/assistant/settings", headers=owner, json={"require_customer_token": True}).status_code
+        == 200
+    )
+    try:
+        # a claimed customer id alone is an anonymous visitor: the phone tail is needed too
+        unsigned = c.post("/v1/chat", headers=widget, json=ask).json()["reply"]
+        assert unsigned["outcome"] == "asked"
+        assert order["tracking_number"] not in unsigned["text"]
+        forged = c.post("/v1/chat", headers=widget, json={**ask, "customer_token": "0" * 64}).json()["reply"]
+        assert forged["outcome"] == "asked"
+        signed = c.post("/v1/chat", headers=widget, json={**ask, "customer_token": token}).json()["reply"]
+        assert signed["outcome"] == "answered"
+        assert order["tracking_number"] in signed["text"]
+    finally:
+        c.put("/v1/assistant/settings", headers=owner, json={"require_customer_token": False})

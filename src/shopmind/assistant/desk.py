@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import hmac
 import re
 import shutil
 import statistics
@@ -56,6 +58,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "handoff_failures": 2,
     "order_pattern": DEFAULT_ORDER_PATTERN,
     "dialect": {},
+    "require_customer_token": False,
 }
 _CHECK_S = 5.0  # how often the FAQ is checked for changes made by another process
 
@@ -129,6 +132,8 @@ def check_settings(values: Mapping[str, Any]) -> dict[str, Any]:
     for key in ("return_days", "fresh_return_hours", "fresh_shelf_life_days", "handoff_failures"):
         v = out[key]
         check_param(owner, key, v, isinstance(v, int) and not isinstance(v, bool) and v >= 0, "an int >= 0")
+    strict = out["require_customer_token"]
+    check_param(owner, "require_customer_token", strict, isinstance(strict, bool), "true or false")
     kb = out["kb_threshold"]
     check_param(owner, "kb_threshold", kb, isinstance(kb, int | float) and 0 < kb <= 1, "a number in (0, 1]")
     cats = out["fresh_categories"]
@@ -559,6 +564,27 @@ class ServiceDesk:
         return entries
 
     # -- chat -----------------------------------------------------------------------------------
+    def customer_token(self, customer_id: str) -> str:
+        """The token that proves *customer_id* to the assistant: HMAC-SHA256 of the id under a key
+        derived from the installation secret and the shop. The shop's server computes it (with
+        :meth:`token_key`) and puts it in the widget tag; a visitor cannot forge it."""
+        return hmac.new(self.token_key().encode(), customer_id.encode(), hashlib.sha256).hexdigest()
+
+    def token_key(self) -> str:
+        """The shop's key for customer tokens (give it to the shop's web server, keep it secret)."""
+        return hmac.new(
+            self.engine.app.secret.encode(),
+            f"assistant-customer:{self.engine.shop_id}".encode(),
+            hashlib.sha256,
+        ).hexdigest()
+
+    def _trusted(self, customer_id: str | None, token: str | None) -> bool:
+        if customer_id is None:
+            return False
+        if token is not None and hmac.compare_digest(token, self.customer_token(customer_id)):
+            return True
+        return not self.settings["require_customer_token"]
+
     def chat(
         self,
         message: str,
@@ -566,8 +592,14 @@ class ServiceDesk:
         customer_id: str | None = None,
         language: str | None = None,
         channel: str | None = None,
+        customer_token: str | None = None,
     ) -> dict[str, Any]:
-        """Answer one customer message in a conversation (a new one without an id)."""
+        """Answer one customer message in a conversation (a new one without an id).
+
+        With the setting ``require_customer_token``, a customer id counts for order lookups only with
+        its :meth:`customer_token`; without it the visitor is treated as anonymous (order number and
+        phone tail both needed).
+        """
         text = (message or "").strip()
         if not text:
             raise InvalidParameterError("The message is empty. Send the customer's question as 'message'.")
@@ -582,11 +614,12 @@ class ServiceDesk:
         cid = conv["conversation_id"]
         self._add_message(cid, "customer", text, now)
         bot = self.assistant()
+        trusted = conv.get("customer_id") if self._trusted(conv.get("customer_id"), customer_token) else None
         reply = bot.reply(
             text,
             _StoreTools(self.engine, bot.intents.normalizer_.normalize, str(bot.tz)),
             conv.get("state") or {},
-            conv.get("customer_id"),
+            trusted,
             lang,
             now,
         )

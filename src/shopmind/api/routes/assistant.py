@@ -28,6 +28,13 @@ class ChatIn(BaseModel):
         description="The signed-in customer, as the shop page knows them. Orders are shown only to their "
         "customer, who must also give the order number or the phone's last four digits.",
     )
+    customer_token: str | None = Field(
+        None,
+        max_length=128,
+        description="HMAC-SHA256 of customer_id under the shop's token key (GET /v1/assistant/token-key), "
+        "computed by the shop's server: proves the customer id (required with the setting "
+        "require_customer_token).",
+    )
     language: str | None = Field(None, description="zh or en; detected from the message when left out.")
     channel: str | None = Field(None, max_length=32, description="web, app, mini_program, widget…")
 
@@ -37,7 +44,13 @@ async def chat(engine: ShopEngine, body: ChatIn) -> dict[str, Any]:
     """The assistant's reply, with its intent, confidence, cited `sources` and whether it handed the
     conversation to a person (`handoff`, `ticket_id`). Keep `conversation_id` for the next message."""
     return await run_in_threadpool(
-        engine.desk.chat, body.message, body.conversation_id, body.customer_id, body.language, body.channel
+        engine.desk.chat,
+        body.message,
+        body.conversation_id,
+        body.customer_id,
+        body.language,
+        body.channel,
+        body.customer_token,
     )
 
 
@@ -158,6 +171,19 @@ class AssistantSettings(BaseModel):
     handoff_failures: int | None = Field(None, ge=1, le=20)
     order_pattern: str | None = Field(None, max_length=200)
     dialect: dict[str, str] | None = Field(None, description='Extra words: {"几多钱": "多少钱"}.')
+    require_customer_token: bool | None = Field(
+        None, description="A customer id counts for order lookups only with its customer_token."
+    )
+
+
+@router.get(
+    "/v1/assistant/token-key", summary="Key for customer tokens", dependencies=[requires("data:write")]
+)
+def token_key(engine: ShopEngine) -> dict[str, Any]:
+    """The shop's key for customer tokens: the shop's web server computes
+    `hex(HMAC-SHA256(key, customer_id))` for the signed-in customer and puts it in the widget tag
+    (`data-customer-token`). Keep the key on the server."""
+    return {"key": engine.desk.token_key(), "algorithm": "HMAC-SHA256(key, customer_id), hex"}
 
 
 @router.get("/v1/assistant/settings", summary="Assistant settings", dependencies=[requires("data:read")])

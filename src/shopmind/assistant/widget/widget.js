@@ -1,6 +1,6 @@
 /* shopmind chat widget: one script tag on the shop's page (docs/assistant.md).
    <script src="https://assistant.example/widget.js" data-key="sm_..." data-lang="zh-CN"
-           data-customer="C000123" data-title="…" async></script>
+           data-customer="C000123" data-customer-token="<HMAC from the shop's server>" data-title="…" async></script>
    Optional: data-poll (seconds between checks for a person's reply, default 3), data-color (accent).
    Plain ES2017, no dependencies; talks only to the shopmind server it was loaded from.
    All text goes in through textContent: nothing from the customer or the server is parsed as HTML. */
@@ -13,6 +13,7 @@
   var base = new URL('.', me.src).href; // the API lives next to widget.js
   var key = d.key || '';
   var customer = d.customer || null;
+  var customerToken = d.customerToken || null; // proves the customer id (docs/assistant.md)
   var lang = /^zh/i.test(d.lang || navigator.language || 'zh') ? 'zh' : 'en';
   var POLL_MS = Math.max(1000, (parseFloat(d.poll) || 3) * 1000);
   var T = {
@@ -223,6 +224,7 @@
     var mine = retried || bubble({ role: 'customer', text: text });
     var dots = typing();
     var body = { message: text, conversation_id: conv, customer_id: customer, language: langOf(text), channel: 'widget' };
+    if (customerToken) body.customer_token = customerToken;
     return api('POST', 'v1/chat', body).then(function (r) {
       dots.remove();
       conv = r.conversation_id;
