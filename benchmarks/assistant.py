@@ -18,7 +18,6 @@ import argparse
 import datetime as dt
 import json
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -27,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from assistant_eval import build_shop, commit, machine
+from _bench import machine, shopmind_commit
+from assistant_eval import build_shop
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "assistant.json"
@@ -134,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "assistant",
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine(),
-        "commit": commit(),
+        "commit": shopmind_commit(),
         "data": "demo store; scripted 4-turn conversations (zh and en)",
         **result,
     }

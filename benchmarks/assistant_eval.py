@@ -19,9 +19,6 @@ import argparse
 import csv
 import datetime as dt
 import json
-import os
-import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from _bench import machine, shopmind_commit
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT / "benchmarks" / "data" / "assistant" / "eval.tsv"
@@ -291,20 +290,6 @@ def summarise(
     }
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    return f"{platform.platform()}; {cpu}; {os.cpu_count()} CPUs; Python {platform.python_version()}"
-
-
-def commit() -> str | None:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-
-
 def print_table(out: dict[str, Any]) -> None:
     cols = [
         "intent_accuracy",
@@ -368,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "assistant_eval",
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine(),
-        "commit": commit(),
+        "commit": shopmind_commit(),
         "data": f"{EVAL.relative_to(ROOT)} (hand-labelled, separate from the training seed); demo store facts",
         "semantic": not args.no_semantic,
         **result,

@@ -27,18 +27,15 @@ Run from the project root: ``.venv/bin/python benchmarks/churn.py [--quick] [--o
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import json
-import os
-import platform
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from _bench import machine, shopmind_commit
 from shopmind.customers.churn import (
     SYSTEM_BGNBD,
     SYSTEM_GBM,
@@ -160,35 +157,6 @@ def print_tables(result: dict[str, Any], title: str, caption: str) -> None:
                 _fmt("", b["observed_rate"]),
             )
         console.print(cal)
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return f"{platform.platform()}; {cpu}; {os.cpu_count()} CPUs; Python {platform.python_version()}"
-
-
-def shopmind_commit() -> str | None:
-    """The commit measured (with ``+dirty`` when src/ has uncommitted changes), or None outside git."""
-    root = Path(__file__).resolve().parents[1]
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "src"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return f"{head}+dirty" if dirty else head
 
 
 def main(argv: list[str] | None = None) -> int:

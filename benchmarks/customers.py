@@ -44,8 +44,6 @@ import importlib
 import importlib.util
 import json
 import logging
-import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -60,6 +58,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from _bench import machine, shopmind_commit
 from shopmind.customers.clv import CalibrationHoldout, CLVModel, calibration_holdout, holdout_by_frequency
 from shopmind.datasets.real import load_cdnow, load_cdnow_summary
 from shopmind.features.rfm import btyd_summary, rfm
@@ -403,35 +402,6 @@ def print_tables(rows: list[dict[str, Any]], chart: list[dict[str, Any]], title:
             *(f"{line[k]:.3f}" for k in keys),
         )
     console.print(chart_table)
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return f"{platform.platform()}; {cpu}; {os.cpu_count()} CPUs; Python {platform.python_version()}"
-
-
-def shopmind_commit() -> str | None:
-    """The commit measured (with ``+dirty`` when src/ has uncommitted changes), or None outside git."""
-    root = Path(__file__).resolve().parents[1]
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "src"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return f"{head}+dirty" if dirty else head
 
 
 def main(argv: list[str] | None = None) -> int:

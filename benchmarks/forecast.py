@@ -50,7 +50,6 @@ import datetime as dt
 import importlib.util
 import json
 import os
-import platform
 import resource
 import shutil
 import subprocess
@@ -65,6 +64,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from _bench import machine, shopmind_commit
 
 RESULTS = Path(__file__).resolve().parent / "results" / "forecast.json"
 SEED = 20_260_505
@@ -383,38 +384,6 @@ def print_table(rows: list[dict[str, Any]], title: str, caption: str) -> None:
     console.print(table)
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    load = ""
-    with contextlib.suppress(OSError):
-        load = f"; load average at start {os.getloadavg()[0]:.1f}"
-    return f"{platform.platform()}; {cpu}; {os.cpu_count()} CPUs; Python {platform.python_version()}{load}"
-
-
-def shopmind_commit() -> str | None:
-    """The commit measured (with ``+dirty`` when src/ has uncommitted changes), or None outside git."""
-    root = Path(__file__).resolve().parents[1]
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "src"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return f"{head}+dirty" if dirty else head
-
-
 def _versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -498,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "benchmark": "forecast",
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
+        "machine": machine(load=True),
         "shopmind_commit": shopmind_commit(),
         "versions": _versions(),
         "data": data,

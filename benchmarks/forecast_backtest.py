@@ -55,9 +55,6 @@ import datetime as dt
 import importlib.util
 import json
 import logging
-import os
-import platform
-import subprocess
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -68,6 +65,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from _bench import machine, shopmind_commit
 from shopmind.datasets.real import load_orange_juice
 from shopmind.forecast.ml import MLCandidate
 from shopmind.forecast.new_products import SimilarProductForecaster
@@ -445,35 +443,6 @@ def print_tables(rows: list[dict[str, Any]], new_rows: list[dict[str, Any]], cap
     for r in new_rows:
         table.add_row(*(_fmt(k, r.get(k)) for k in _COLUMNS[:-1]))
     console.print(table)
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return f"{platform.platform()}; {cpu}; {os.cpu_count()} CPUs; Python {platform.python_version()}"
-
-
-def shopmind_commit() -> str | None:
-    """The commit measured (with ``+dirty`` when src/ has uncommitted changes), or None outside git."""
-    root = Path(__file__).resolve().parents[1]
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "src"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return f"{head}+dirty" if dirty else head
 
 
 def goals(rows: list[dict[str, Any]]) -> dict[str, Any]:

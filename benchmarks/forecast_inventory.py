@@ -49,12 +49,9 @@ Run from the project root: ``.venv/bin/python benchmarks/forecast_inventory.py [
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import json
 import os
-import platform
-import subprocess
 import time
 import warnings
 from collections.abc import Callable
@@ -64,6 +61,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from _bench import machine, shopmind_commit
 from shopmind.datasets.demo import DemoSize, generate_demo_store
 from shopmind.datasets.real import load_orange_juice
 from shopmind.forecast.inventory import InventoryPolicy
@@ -372,35 +370,6 @@ def print_table(rows: list[dict[str, Any]], title: str, caption: str, extra: tup
     for r in rows:
         table.add_row(*(_fmt(k, r.get(k)) for k in columns))
     console.print(table)
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return f"{platform.platform()}; {cpu}; {os.cpu_count()} CPUs; Python {platform.python_version()}"
-
-
-def shopmind_commit() -> str | None:
-    """The commit measured (with ``+dirty`` when src/ has uncommitted changes), or None outside git."""
-    root = Path(__file__).resolve().parents[1]
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "src"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return f"{head}+dirty" if dirty else head
 
 
 def main(argv: list[str] | None = None) -> int:

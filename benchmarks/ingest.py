@@ -24,7 +24,6 @@ import contextlib
 import datetime as dt
 import json
 import os
-import platform
 import random
 import shutil
 import signal
@@ -42,6 +41,7 @@ from typing import Any
 
 import httpx
 
+from _bench import machine
 from shopmind.devtools.postgres import free_port, new_database, postgres_server
 
 BATCH = 1_000
@@ -359,16 +359,6 @@ def print_table(rows: list[dict[str, Any]], title: str) -> None:
     for r in rows:
         table.add_row(*(_fmt(r.get(k)) for _, k in _COLUMNS))
     Console(width=max(Console().width, 150)).print(table)
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return f"{platform.platform()}; {cpu}; {os.cpu_count()} CPUs; Python {platform.python_version()}"
 
 
 def main(argv: list[str] | None = None) -> int:

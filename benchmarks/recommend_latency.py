@@ -49,7 +49,6 @@ import datetime as dt
 import json
 import os
 import pickle
-import platform
 import random
 import signal
 import statistics
@@ -67,6 +66,7 @@ import httpx
 import numpy as np
 import pandas as pd
 
+from _bench import machine
 from shopmind.devtools.postgres import free_port
 
 RESULTS = Path(__file__).resolve().parent / "results" / "recommend_latency.json"
@@ -772,16 +772,6 @@ def code_version() -> str:
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return f"{head}{' + uncommitted changes in src/' if dirty else ''}"
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return f"{platform.platform()}; {cpu}; {os.cpu_count()} CPUs; Python {platform.python_version()}"
 
 
 def main(argv: list[str] | None = None) -> int:

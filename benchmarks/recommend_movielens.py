@@ -42,8 +42,6 @@ import datetime as dt
 import importlib.util
 import json
 import os
-import platform
-import subprocess
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -55,6 +53,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from _bench import machine, shopmind_commit
 from shopmind.datasets.real import load_movielens
 from shopmind.features.interactions import build_matrix, interaction_table
 from shopmind.recommend.evaluate import Recommend, evaluate, temporal_split
@@ -524,35 +523,6 @@ def print_table(rows: list[dict[str, Any]], title: str, caption: str) -> None:
     for r in rows:
         table.add_row(*(_fmt(k, r.get(k)) for _, k in _COLUMNS))
     Console(width=max(Console().width, 160)).print(table)
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return f"{platform.platform()}; {cpu}; {os.cpu_count()} CPUs; Python {platform.python_version()}"
-
-
-def shopmind_commit() -> str | None:
-    """The commit measured (with ``+dirty`` when src/ has uncommitted changes), or None outside git."""
-    root = Path(__file__).resolve().parents[1]
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "src"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return f"{head}+dirty" if dirty else head
 
 
 def torch_available() -> tuple[bool, str]:

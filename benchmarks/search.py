@@ -55,7 +55,6 @@ import hashlib
 import json
 import os
 import pickle
-import platform
 import shutil
 import statistics
 import subprocess
@@ -71,6 +70,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+
+from _bench import machine
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -890,24 +891,6 @@ def code_version() -> str:
     return f"{head}{' + uncommitted changes in src/shopmind/search' if dirty else ''} (search {engine_key()})"
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    mem = _meminfo_gb()
-    return f"{platform.platform()}; {cpu}; {os.cpu_count()} CPUs; {mem} GB RAM; Python {platform.python_version()}"
-
-
-def _meminfo_gb() -> str:
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        line = Path("/proc/meminfo").read_text().splitlines()[0]
-        return f"{int(line.split()[1]) / 2**20:.0f}"
-    return "?"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument(
@@ -1014,7 +997,7 @@ def run(args: argparse.Namespace, argv: list[str] | None) -> int:
     result = {
         "benchmark": "search",
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
+        "machine": machine(memory=True),
         "code": code,
         "command": cmd.strip(),
         "data": data,

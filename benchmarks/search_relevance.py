@@ -36,7 +36,6 @@ Run from the project root: ``.venv/bin/python benchmarks/search_relevance.py [--
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import functools
 import importlib
@@ -44,10 +43,7 @@ import importlib.resources
 import io
 import json
 import math
-import os
-import platform
 import re
-import subprocess
 import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -59,6 +55,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from _bench import machine, shopmind_commit
 from search_peers import (
     SQLITE_OPTIONS,
     TANTIVY_OPTIONS,
@@ -588,35 +585,6 @@ def print_tables(
             console.print(
                 f"shopmind-visual: precision@10 = {_fmt(r.get('precision@10'))} {r.get('skipped', '')}"
             )
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return f"{platform.platform()}; {cpu}; {os.cpu_count()} CPUs; Python {platform.python_version()}"
-
-
-def shopmind_commit() -> str | None:
-    """The commit measured (with ``+dirty`` when src/ has uncommitted changes), or None outside git."""
-    root = HERE.parent
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "src"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return f"{head}+dirty" if dirty else head
 
 
 def describe(catalogs: Mapping[str, Catalog]) -> str:

@@ -37,13 +37,10 @@ Run from the project root: ``.venv/bin/python benchmarks/search_visual.py [--qui
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
-import platform
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -51,6 +48,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from _bench import machine, shopmind_commit
 from shopmind.datasets.fashion_mnist import CLASSES, load_fashion_mnist
 from shopmind.search.visual import ImageEmbedder, VisualIndex
 
@@ -444,34 +442,6 @@ def print_table(result: dict[str, Any], title: str, caption: str) -> None:
         for r in result["index_sweep"]:
             sweep.add_row(*(_fmt(k, r.get(k)) for k in cols))
         console.print(sweep)
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return f"{platform.platform()}; {cpu}; {os.cpu_count()} CPUs; Python {platform.python_version()}"
-
-
-def shopmind_commit() -> str | None:
-    """The commit measured (with ``+dirty`` when src/ has uncommitted changes), or None outside git."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "src"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return f"{head}+dirty" if dirty else head
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import pytest
 import uvicorn
@@ -15,6 +16,9 @@ from fastapi.testclient import TestClient
 
 from shopmind.devtools.postgres import free_port
 from shopmind.engine import Shopmind
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
 
 def client_for(inst: Shopmind) -> TestClient:
@@ -54,3 +58,22 @@ def serve(sm: Shopmind) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@contextmanager
+def console_page(browser: Browser, base_url: str, username: str, password: str) -> Iterator[Page]:
+    """A console page logged in as *username* (Chinese, the default); fails the test on any
+    JavaScript error."""
+    ctx = browser.new_context(base_url=base_url, viewport={"width": 1360, "height": 1000})
+    ctx.set_default_timeout(15_000)
+    errors: list[str] = []
+    p = ctx.new_page()
+    p.on("pageerror", lambda e: errors.append(str(e)))
+    p.goto("/console/login")
+    p.fill("input[name=username]", username)
+    p.fill("input[name=password]", password)
+    p.click("#login-user")
+    p.wait_for_load_state("load")
+    yield p
+    ctx.close()
+    assert not errors, errors

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from helpers import client_for, serve
+from helpers import client_for, console_page, serve
 from shopmind.config import Settings
 from shopmind.datasets.demo import DemoSize, demo_faq_rows, generate_demo_store
 from shopmind.engine import Engine, Shopmind
@@ -72,19 +72,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 @pytest.fixture
 def page(live: Live, browser: Browser) -> Iterator[Page]:
     """A logged-in console page (Chinese, the default); fails the test on any JavaScript error."""
-    ctx = browser.new_context(base_url=live.base_url, viewport={"width": 1360, "height": 1000})
-    ctx.set_default_timeout(15_000)
-    errors: list[str] = []
-    p = ctx.new_page()
-    p.on("pageerror", lambda e: errors.append(str(e)))
-    p.goto("/console/login")
-    p.fill("input[name=username]", USER)
-    p.fill("input[name=password]", PASSWORD)
-    p.click("#login-user")
-    p.wait_for_load_state("load")
-    yield p
-    ctx.close()
-    assert not errors, errors
+    with console_page(browser, live.base_url, USER, PASSWORD) as p:
+        yield p
 
 
 def open_page(page: Page) -> None:

@@ -415,6 +415,7 @@ class ServiceDesk:
         self.engine = engine
         self._lock = threading.Lock()
         self._assistant: Assistant | None = None
+        self._built_settings: dict[str, Any] = DEFAULT_SETTINGS
         self._stamp: tuple[Any, ...] | None = None
         self._checked = 0.0
         self._purged = 0.0
@@ -485,6 +486,7 @@ class ServiceDesk:
             if self._assistant is not None and stamp == self._stamp:
                 return self._assistant  # under the lock: invalidate() waits
             s = self.settings
+            self._built_settings = s  # what the assistant was built with: no file read per message
             try:
                 intents: IntentClassifier = self.engine.model("assistant")
             except (NotFittedError, NotFoundError):
@@ -583,7 +585,7 @@ class ServiceDesk:
             return False
         if token is not None and hmac.compare_digest(token, self.customer_token(customer_id)):
             return True
-        return not self.settings["require_customer_token"]
+        return not self._built_settings["require_customer_token"]
 
     def chat(
         self,
