@@ -41,14 +41,14 @@ def machine(*, memory: bool = False, load: bool = False) -> str:
     )
 
 
-def shopmind_commit() -> str | None:
-    """The commit measured (with ``+dirty`` when src/ has uncommitted changes), or None outside git."""
+def git_state(path: str = "src") -> tuple[str, bool] | None:
+    """The short commit and whether *path* has uncommitted changes, or None outside git."""
     try:
         head = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "src"],
+            ["git", "status", "--porcelain", "--", path],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -56,4 +56,13 @@ def shopmind_commit() -> str | None:
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
+    return head, bool(dirty)
+
+
+def shopmind_commit() -> str | None:
+    """The commit measured (with ``+dirty`` when src/ has uncommitted changes), or None outside git."""
+    state = git_state()
+    if state is None:
+        return None
+    head, dirty = state
     return f"{head}+dirty" if dirty else head

@@ -66,7 +66,7 @@ import httpx
 import numpy as np
 import pandas as pd
 
-from _bench import machine
+from _bench import git_state, machine
 from shopmind.devtools.postgres import free_port
 
 RESULTS = Path(__file__).resolve().parent / "results" / "recommend_latency.json"
@@ -757,20 +757,10 @@ class CpuShare:
 
 def code_version() -> str:
     """The commit measured, and whether the working tree differed from it."""
-    root = Path(__file__).resolve().parent.parent
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "src"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
+    state = git_state()
+    if state is None:
         return "unknown"
+    head, dirty = state
     return f"{head}{' + uncommitted changes in src/' if dirty else ''}"
 
 

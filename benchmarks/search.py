@@ -71,7 +71,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from _bench import machine
+from _bench import git_state, machine
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -875,19 +875,10 @@ def print_tables(
 
 
 def code_version() -> str:
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "src/shopmind/search"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
+    state = git_state("src/shopmind/search")
+    if state is None:
         return "unknown"
+    head, dirty = state
     return f"{head}{' + uncommitted changes in src/shopmind/search' if dirty else ''} (search {engine_key()})"
 
 
